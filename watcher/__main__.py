@@ -1,0 +1,5 @@
+"""``python -m watcher`` is the ``watcher`` command."""
+
+from .cli import main
+
+main()

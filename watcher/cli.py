@@ -1,0 +1,317 @@
+"""The ``watcher`` command: the only place errors become messages and exit codes.
+
+Exit codes: 0 all well; 1 a source failed or is broken, the database is busy
+or unusable; 2 a usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+
+from . import __version__
+from .config import Config, load
+from .errors import ConfigError, LockedError, StoreError, WatcherError
+from .http import Http
+from .lock import exclusive
+from .store import Store
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class State:
+    def __init__(self, config_path: str, db_path: str | None) -> None:
+        self.config_path = config_path
+        self.db_override = db_path
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load(self.config_path)
+        return self._config
+
+    @property
+    def db_path(self) -> Path:
+        if self.db_override:
+            return Path(self.db_override).resolve()
+        return self.config.database_path
+
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.config.settings.timezone)
+
+
+def _local(ts: str | None, tz: ZoneInfo) -> str | None:
+    """ISO 8601 in the configured time zone (stored times are UTC)."""
+    if not ts:
+        return ts
+    return datetime.fromisoformat(ts).astimezone(tz).isoformat(timespec="seconds")
+
+
+@click.group(context_settings=CONTEXT)
+@click.option(
+    "--config", "config_path", envvar="WATCHER_CONFIG", default="sources.toml", show_default=True,
+    metavar="PATH", help="Configuration file (or set WATCHER_CONFIG).",
+)
+@click.option(
+    "--db", "db_path", envvar="WATCHER_DB", default=None, metavar="PATH",
+    help="SQLite database (or set WATCHER_DB; default: [settings] database).",
+)
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
+@click.version_option(__version__, "-V", "--version")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str, db_path: str | None, verbose: int, quiet: bool) -> None:
+    """Watch Belgian legal texts that touch professional secrecy in social work.
+
+    \b
+    Example:
+      watcher --config sources.toml check
+      watcher alerts --json --since 2026-11-01
+    """
+    level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    ctx.obj = State(config_path, db_path)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("source_ids", nargs=-1, metavar="[SOURCE_ID ...]")
+@click.pass_obj
+def check(state: State, source_ids: tuple[str, ...]) -> None:
+    """Run one polling pass over the sources (default: every enabled one).
+
+    Exit status: 0 when every source checked fine, 1 when any failed or is
+    broken (the others are still checked and saved), 2 on a configuration error.
+
+    \b
+    Example:
+      watcher check
+      watcher check code-penal-1867-fr cpas-bruxelles-fr
+    """
+    from .pipeline import check_all
+
+    config = state.config
+    for sid in source_ids:
+        config.source(sid)  # unknown ids are a usage error, before anything is touched
+    db_path = state.db_path
+    with exclusive(db_path):
+        store = Store.open(db_path)
+        s = config.settings
+        http = Http(contact=s.contact, timeout=s.timeout, max_bytes=s.max_bytes, host_delay=s.host_delay)
+        try:
+            results = check_all(store, http, config, list(source_ids) or None)
+        finally:
+            http.close()
+            store.close()
+    failed = [r for r in results if not r.ok]
+    for r in results:
+        mark = "ok" if r.ok else r.state
+        detail = "unchanged (304)" if r.not_modified else (r.error or "")
+        click.echo(f"{r.source_id:32} {mark:8} {r.alerts} alert(s) {detail}".rstrip())
+    if failed:
+        sys.exit(1)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.option("--source", "source_id", metavar="ID", help="Only this source's alerts.")
+@click.option("--since", metavar="ISO-DATE", help="Only alerts detected on or after this date or time.")
+@click.pass_obj
+def alerts(state: State, as_json: bool, source_id: str | None, since: str | None) -> None:
+    """List alerts, oldest first.
+
+    \b
+    Example:
+      watcher alerts --since 2026-11-01
+      watcher alerts --json --source code-penal-1867-fr
+    """
+    since_utc = _since(since, state.tz()) if since else None
+    store = Store.open(state.db_path, create=False)
+    try:
+        rows = store.alerts(source_id=source_id, since=since_utc)
+    finally:
+        store.close()
+    tz = state.tz()
+    objs = [_alert_json(r, tz) for r in rows]
+    if as_json:
+        click.echo(json.dumps(objs, ensure_ascii=False, indent=2))
+        return
+    if not objs:
+        click.echo("No alerts.")
+    for a in objs:
+        click.echo(f"#{a['id']} {a['detected_at']} {a['kind']:14} {a['title']}")
+        if a["reason"]:
+            click.echo(f"    {a['reason']}")
+        if a["url"]:
+            click.echo(f"    {a['url']}")
+        if a["diff"] and a["kind"] == "changed":
+            from .diff import render_text
+
+            click.echo("    " + render_text(a["diff"]).replace("\n", "\n    "))
+
+
+def _since(value: str, tz: ZoneInfo) -> str:
+    try:
+        dt = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO date such as 2026-11-01", param_hint="--since") from None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=tz)
+    return dt.astimezone(ZoneInfo("UTC")).isoformat(timespec="seconds")
+
+
+def _alert_json(r: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "id": r["id"],
+        "kind": r["kind"],
+        "source_id": r["source_id"],
+        "ref": r["ref"],
+        "title": r["title"],
+        "url": r["url"],
+        "detected_at": _local(r["detected_at"], tz),
+        "topics": r["topics"],
+        "before": r["before"],
+        "after": r["after"],
+        "diff": r["diff"],
+        "reason": r["reason"],
+        "sha256": r["sha256"],
+    }
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.pass_obj
+def status(state: State, as_json: bool) -> None:
+    """Show each source's health: state, last check, failures, last error.
+
+    \b
+    Example:
+      watcher status
+      watcher status --json
+    """
+    config = state.config
+    tz = state.tz()
+    rows: dict[str, dict[str, Any]] = {}
+    counts: dict[str, int] = {}
+    if state.db_path.exists():
+        store = Store.open(state.db_path, create=False)
+        try:
+            rows = {r["id"]: r for r in store.sources()}
+            counts = {sid: store.count_present(sid) for sid in rows}
+        finally:
+            store.close()
+    out = []
+    for s in config.sources:
+        r = rows.get(s.id, {})
+        st = r.get("state") or "new"
+        out.append(
+            {
+                "id": s.id,
+                "kind": s.kind,
+                "enabled": s.enabled,
+                "ok": st == "ok",
+                "state": st,
+                "since": _local(r.get("broken_since"), tz),
+                "last_checked": _local(r.get("last_checked"), tz),
+                "last_success": _local(r.get("last_success"), tz),
+                "consecutive_failures": r.get("consecutive_failures", 0),
+                "last_error": r.get("last_error"),
+                "documents": counts.get(s.id, 0),
+                "url": s.url,
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    for o in out:
+        line = f"{o['id']:32} {o['state']:8} docs={o['documents']:<4} last_checked={o['last_checked'] or 'never'}"
+        click.echo(line)
+        if o["state"] != "ok" and o["last_error"]:
+            since = f" (since {o['since']})" if o["since"] else ""
+            click.echo(f"    {o['consecutive_failures']} failure(s){since}: {o['last_error']}")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("source_id")
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of versions.")
+@click.pass_obj
+def history(state: State, source_id: str, ref: str, as_json: bool) -> None:
+    """Show every version of one article, with the dates it was seen.
+
+    \b
+    Example:
+      watcher history code-penal-1867-fr 458
+    """
+    from .diff import render_text, word_diff
+    from .text import normalize_ref
+
+    state.config.source(source_id)
+    tz = state.tz()
+    store = Store.open(state.db_path, create=False)
+    try:
+        doc = store.document(source_id, normalize_ref(ref))
+        if doc is None:
+            raise StoreError(f'source "{source_id}" has no document "{ref}"')
+        versions = store.versions(doc["id"])
+    finally:
+        store.close()
+    out = [
+        {
+            "version": i + 1,
+            "first_seen": _local(v["first_seen"], tz),
+            "last_seen": _local(v["last_seen"], tz),
+            "hash": v["hash"],
+            "sha256": v["sha256"],
+            "text": v["text"],
+            "notes": json.loads(v["notes"]),
+        }
+        for i, v in enumerate(versions)
+    ]
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{doc['title']}  ({'present' if doc['present'] else 'no longer watched'})")
+    click.echo(doc["url"] or "")
+    previous = None
+    for v in out:
+        click.echo(f"\nversion {v['version']}: seen {v['first_seen']} .. {v['last_seen']}")
+        if previous is None:
+            click.echo(v["text"])
+        else:
+            click.echo(render_text(word_diff(previous, v["text"])))
+        previous = v["text"]
+
+
+def main() -> None:
+    """Console entry point: run the CLI, mapping our errors to exit codes."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(2 if e.exit_code == 2 else e.exit_code)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except ConfigError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(2)
+    except (LockedError, StoreError) as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+    except WatcherError as e:
+        click.echo(f"error: {e}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,376 @@
+"""sources.toml -> frozen dataclasses, validated strictly before anything runs.
+
+Every key is declared once, as data (:data:`SETTINGS`, :data:`TOPIC_KEYS`,
+:data:`SOURCE_KEYS`), with its type, default and help; the validator, the
+README table and ``tests/test_docs.py`` all read these declarations.
+
+Every error names the file, the table, the key and, where it can be found,
+the line: ``sources.toml, line 14: [[source]] "code-penal-fr": unknown key
+"artciles" (did you mean "articles"?)``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError
+
+KINDS = ("justel",)
+"""Source kinds this version knows; each has an adapter in ``watcher.sources``."""
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Key:
+    """One configuration key: its name, type, default and help text."""
+
+    name: str
+    type: str  # "str", "int", "float", "bool", "list[str]"
+    default: Any = None
+    help: str = ""
+    required: bool = False
+    check: Callable[[Any], str | None] | None = None  # returns an error or None
+
+
+def _positive(v: Any) -> str | None:
+    return None if v > 0 else "must be greater than 0"
+
+
+def _non_negative(v: Any) -> str | None:
+    return None if v >= 0 else "must be 0 or more"
+
+
+def _timezone(v: Any) -> str | None:
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f'"{v}" is not an IANA time zone such as "Europe/Brussels"'
+    return None
+
+
+def _slug(v: Any) -> str | None:
+    if _ID.match(v):
+        return None
+    return "must be lowercase letters, digits, '-', '_' or '.', starting with a letter or digit"
+
+
+def _url(v: Any) -> str | None:
+    parts = urlsplit(v)
+    if parts.scheme not in ("http", "https"):
+        return f'"{v}" is not an http(s) URL'
+    if not parts.hostname:
+        return f'"{v}" has no host'
+    if any(c.isspace() for c in v):
+        return f'"{v}" contains blanks'
+    return None
+
+
+def _kind(v: Any) -> str | None:
+    return None if v in KINDS else f'"{v}" is not a known kind; known kinds: {", ".join(KINDS)}'
+
+
+def _nonempty_items(v: Any) -> str | None:
+    return None if all(item.strip() for item in v) else "must not contain empty strings"
+
+
+SETTINGS: tuple[Key, ...] = (
+    Key("contact", "str", "", "Contact (e-mail or URL) put in the User-Agent so site operators can reach you."),
+    Key("database", "str", "watcher.db", "SQLite database path, relative to this file."),
+    Key("archive_dir", "str", "alerts", "Folder of the static alert archive, relative to this file."),
+    Key("timezone", "str", "Europe/Brussels", "Time zone for dates shown to people.", check=_timezone),
+    Key("timeout", "float", 30.0, "Seconds before an HTTP request is abandoned.", check=_positive),
+    Key("max_bytes", "int", 20_000_000, "Largest response accepted, in bytes.", check=_positive),
+    Key("host_delay", "float", 5.0, "Minimum seconds between two requests to the same host.", check=_non_negative),
+    Key(
+        "failures_before_broken", "int", 3,
+        "Consecutive fetch failures before a source is reported broken (a page that no longer parses is broken at once).",
+        check=_positive,
+    ),
+)
+
+TOPIC_KEYS: tuple[Key, ...] = (
+    Key("id", "str", None, "Stable identifier of the topic.", required=True, check=_slug),
+    Key("title", "str", "", "Name shown to readers."),
+    Key("terms", "list[str]", (), "Words and phrases of the topic (case- and accent-insensitive).", check=_nonempty_items),
+)
+
+SOURCE_KEYS: tuple[Key, ...] = (
+    Key("id", "str", None, "Stable identifier; alerts and history hang on it, never on the URL.", required=True, check=_slug),
+    Key("kind", "str", None, f"Adapter to use: {', '.join(KINDS)}.", required=True, check=_kind),
+    Key("url", "str", None, "Official page to poll (http or https).", required=True, check=_url),
+    Key("title", "str", "", "Name shown to readers (default: the page's own title)."),
+    Key("articles", "list[str]", (), 'Article numbers to watch, e.g. ["458", "458bis"]; absent with articles_matching absent: every article.', check=_nonempty_items),
+    Key(
+        "articles_matching", "list[str]", (),
+        "Also watch every article whose text contains one of these phrases (case- and accent-insensitive).",
+        check=_nonempty_items,
+    ),
+    Key("topics", "list[str]", (), "Ids of [[topic]] tables this source's alerts belong to."),
+    Key("enabled", "bool", True, "Set to false to keep a source (and its history) without polling it."),
+)
+
+TABLES = {"settings": SETTINGS, "topic": TOPIC_KEYS, "source": SOURCE_KEYS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    contact: str = ""
+    database: str = "watcher.db"
+    archive_dir: str = "alerts"
+    timezone: str = "Europe/Brussels"
+    timeout: float = 30.0
+    max_bytes: int = 20_000_000
+    host_delay: float = 5.0
+    failures_before_broken: int = 3
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: str = ""
+    terms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    kind: str
+    url: str
+    title: str = ""
+    articles: tuple[str, ...] = ()
+    articles_matching: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    settings: Settings
+    topics: tuple[Topic, ...] = ()
+    sources: tuple[Source, ...] = field(default_factory=tuple)
+
+    @property
+    def database_path(self) -> Path:
+        return (self.path.parent / self.settings.database).resolve()
+
+    @property
+    def archive_path(self) -> Path:
+        return (self.path.parent / self.settings.archive_dir).resolve()
+
+    def source(self, source_id: str) -> Source:
+        for s in self.sources:
+            if s.id == source_id:
+                return s
+        known = ", ".join(s.id for s in self.sources) or "none"
+        raise ConfigError(f'{self.path.name}: no [[source]] with id "{source_id}" (known: {known})')
+
+
+def load(path: str | Path) -> Config:
+    """Read and validate a configuration file, or raise :class:`ConfigError`."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found (use --config or WATCHER_CONFIG)") from None
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: not UTF-8 (byte {e.start})") from None
+    loc = _Locator(path, text)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        line = _line_of(str(e))
+        where = loc.table_at(line) if line else None
+        table = f" in {where}" if where else ""
+        raise ConfigError(f"{path.name}{f', line {line}' if line else ''}: TOML syntax error{table}: {e}") from None
+    return _validate(data, loc)
+
+
+def _line_of(message: str) -> int | None:
+    m = re.search(r"line (\d+)", message)
+    return int(m.group(1)) if m else None
+
+
+class _Locator:
+    """Finds the line of a table or key in the TOML text, for error messages.
+
+    tomllib keeps no positions; a line scan is enough for the plain layout
+    a config file has, and when it finds nothing the message just has no line.
+    """
+
+    _HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.-]+)\s*\]\]?")
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+        self.headers: list[tuple[int, str, int]] = []  # (line, table, occurrence)
+        counts: dict[str, int] = {}
+        for no, line in enumerate(self.lines, 1):
+            m = self._HEADER.match(line)
+            if m:
+                name = m.group(2)
+                counts[name] = counts.get(name, 0) + 1
+                self.headers.append((no, name, counts[name] - 1))
+
+    def table_at(self, line: int) -> str | None:
+        current = None
+        for no, name, idx in self.headers:
+            if no > line:
+                break
+            current = f"[[{name}]] #{idx + 1}" if name in ("topic", "source") else f"[{name}]"
+        return current
+
+    def line_of(self, table: str, index: int | None, key: str | None) -> int | None:
+        start, end = None, len(self.lines) + 1
+        for pos, (no, name, idx) in enumerate(self.headers):
+            if name == table and (index is None or idx == index):
+                start = no
+                if pos + 1 < len(self.headers):
+                    end = self.headers[pos + 1][0]
+                break
+        if start is None:
+            return None
+        if key is None:
+            return start
+        pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
+        for no in range(start + 1, end):
+            if pattern.match(self.lines[no - 1]):
+                return no
+        return start
+
+    def error(self, table: str, index: int | None, ident: str | None, key: str | None, msg: str) -> ConfigError:
+        line = self.line_of(table, index, key)
+        where = f"[{table}]" if index is None else f"[[{table}]] #{index + 1}"
+        if ident:
+            where += f' (id "{ident}")'
+        keypart = f' key "{key}"' if key else ""
+        lpart = f", line {line}" if line else ""
+        return ConfigError(f"{self.path.name}{lpart}: {where}{keypart}: {msg}")
+
+
+_PY_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+    "list[str]": (list,),
+}
+
+
+def _check_table(
+    raw: Any, keys: tuple[Key, ...], loc: _Locator, table: str, index: int | None
+) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise loc.error(table, index, None, None, "must be a table")
+    ident = raw.get("id") if isinstance(raw.get("id"), str) else None
+    known = {k.name: k for k in keys}
+    for name in raw:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f' (did you mean "{close[0]}"?)' if close else ""
+            raise loc.error(
+                table, index, ident, name,
+                f"unknown key{hint}; valid keys are: {', '.join(known)}",
+            )
+    out: dict[str, Any] = {}
+    for k in keys:
+        if k.name not in raw:
+            if k.required:
+                raise loc.error(table, index, ident, None, f'missing required key "{k.name}" ({k.help})')
+            continue
+        v = raw[k.name]
+        ok = isinstance(v, _PY_TYPES[k.type]) and not (k.type in ("int", "float") and isinstance(v, bool))
+        if ok and k.type == "list[str]":
+            ok = all(isinstance(item, str) for item in v)
+        if not ok:
+            raise loc.error(table, index, ident, k.name, f"must be {_describe(k.type)}, not {_describe_value(v)}")
+        if k.check:
+            problem = k.check(v)
+            if problem:
+                raise loc.error(table, index, ident, k.name, problem)
+        out[k.name] = tuple(v) if k.type == "list[str]" else (float(v) if k.type == "float" else v)
+    return out
+
+
+def _describe(t: str) -> str:
+    return {
+        "str": "a string",
+        "int": "an integer",
+        "float": "a number",
+        "bool": "true or false",
+        "list[str]": "a list of strings",
+    }[t]
+
+
+def _describe_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "a boolean"
+    if isinstance(v, str):
+        return f'the string "{v}"'
+    if isinstance(v, (int, float)):
+        return f"the number {v}"
+    if isinstance(v, list):
+        return "a list" + (" with non-string items" if v else "")
+    if isinstance(v, dict):
+        return "a table"
+    return type(v).__name__
+
+
+def _validate(data: dict[str, Any], loc: _Locator) -> Config:
+    allowed = {"settings": "table", "topic": "array", "source": "array"}
+    for name, value in data.items():
+        if name not in allowed:
+            close = difflib.get_close_matches(name, allowed, n=1)
+            hint = f' (did you mean "{close[0]}"?)' if close else ""
+            line = loc.line_of(name, None, None)
+            raise ConfigError(
+                f"{loc.path.name}{f', line {line}' if line else ''}: unknown table [{name}]{hint}; "
+                "valid tables are [settings], [[topic]] and [[source]]"
+            )
+        if allowed[name] == "array" and not isinstance(value, list):
+            raise loc.error(name, None, None, None, f"must be written [[{name}]] (an array of tables)")
+    settings = Settings(**_check_table(data.get("settings", {}), SETTINGS, loc, "settings", None))
+
+    topics: list[Topic] = []
+    for i, raw in enumerate(data.get("topic", [])):
+        topics.append(Topic(**_check_table(raw, TOPIC_KEYS, loc, "topic", i)))
+    _no_duplicates([t.id for t in topics], loc, "topic")
+    topic_ids = {t.id for t in topics}
+
+    sources: list[Source] = []
+    for i, raw in enumerate(data.get("source", [])):
+        values = _check_table(raw, SOURCE_KEYS, loc, "source", i)
+        for t in values.get("topics", ()):
+            if t not in topic_ids:
+                close = difflib.get_close_matches(t, topic_ids, n=1)
+                hint = f' (did you mean "{close[0]}"?)' if close else ""
+                raise loc.error(
+                    "source", i, values["id"], "topics",
+                    f'refers to undefined topic "{t}"{hint}; defined topics: {", ".join(sorted(topic_ids)) or "none"}',
+                )
+        sources.append(Source(**values))
+    _no_duplicates([s.id for s in sources], loc, "source")
+    return Config(path=loc.path, settings=settings, topics=tuple(topics), sources=tuple(sources))
+
+
+def _no_duplicates(ids: list[str], loc: _Locator, table: str) -> None:
+    seen: dict[str, int] = {}
+    for i, ident in enumerate(ids):
+        if ident in seen:
+            raise loc.error(
+                table, i, ident, "id",
+                f'duplicate id "{ident}", already used by [[{table}]] #{seen[ident] + 1}; ids must be unique',
+            )
+        seen[ident] = i

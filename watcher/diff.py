@@ -1,0 +1,81 @@
+"""Word-level diff of two normalized texts: pure ``(old, new) -> ops``.
+
+Ops are ``[op, text]`` pairs, ``op`` one of ``"="``, ``"-"``, ``"+"``, and
+joining the ``=``/``-`` texts gives back ``old``, the ``=``/``+`` texts ``new``.
+Tokens are words, blanks and single punctuation marks, so that
+"cent euros" -> "deux cents euros" shows as one small change.
+"""
+
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+
+_TOKEN = re.compile(r"\w+|[^\w\s]|\s+")
+
+Op = tuple[str, str]
+
+
+def tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text)
+
+
+def word_diff(old: str, new: str) -> list[list[str]]:
+    """The changes from ``old`` to ``new`` as ``[[op, text], ...]``."""
+    a, b = tokens(old), tokens(new)
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    ops: list[list[str]] = []
+    pending_del: list[str] = []
+    pending_ins: list[str] = []
+    opcodes = matcher.get_opcodes()
+    for n, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+        equal = "".join(a[i1:i2]) if tag == "equal" else ""
+        # A lone blank kept between two edits would split one change into
+        # many ("[-un-] [-emprisonnement-]"); fold it into both sides.
+        if tag == "equal" and not equal.strip() and pending_del + pending_ins and n < len(opcodes) - 1:
+            pending_del.append(equal)
+            pending_ins.append(equal)
+            continue
+        if tag == "equal":
+            _flush(ops, pending_del, pending_ins)
+            ops.append(["=", equal])
+        else:
+            pending_del.extend(a[i1:i2])
+            pending_ins.extend(b[j1:j2])
+    _flush(ops, pending_del, pending_ins)
+    return ops
+
+
+def _flush(ops: list[list[str]], dels: list[str], ins: list[str]) -> None:
+    removed, added = "".join(dels), "".join(ins)
+    if removed:
+        ops.append(["-", removed])
+    if added:
+        ops.append(["+", added])
+    dels.clear()
+    ins.clear()
+
+
+def changed_words(ops: list[list[str]]) -> int:
+    """How many words an edit touches (for summaries)."""
+    return sum(len(text.split()) for op, text in ops if op != "=")
+
+
+def render_text(ops: list[list[str]], context: int = 12) -> str:
+    """Plain-text rendering, ``[- old -]`` / ``[+ new +]``, trimmed to the
+    changed passages with ``context`` words around them."""
+    parts: list[str] = []
+    for i, (op, text) in enumerate(ops):
+        if op == "-":
+            parts.append(f"[-{text}-]")
+        elif op == "+":
+            parts.append(f"[+{text}+]")
+        else:
+            words = text.split(" ")
+            first, last = i == 0, i == len(ops) - 1
+            if len(words) > 2 * context:
+                head = [] if first else words[:context]
+                tail = [] if last else words[-context:]
+                text = " ".join(head) + (" … " if head or tail else "…") + " ".join(tail)
+            parts.append(text)
+    return "".join(parts).strip()

@@ -1,0 +1,169 @@
+"""The only way out to the network.
+
+One shared ``requests.Session`` with timeouts, a User-Agent that names the
+project and a contact, conditional GET (the caller hands back the ETag and
+Last-Modified it was given), a size cap, a redirect limit, http(s) only, and
+a minimum delay between two requests to the same host.
+
+Nothing happens at import time; :class:`Http` is created by the CLI.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from email.utils import parsedate_to_datetime
+from typing import Callable
+from urllib.parse import urlsplit
+
+import requests
+
+from . import __version__
+from .errors import FetchError, TransientFetchError
+from .models import Fetched
+
+PROJECT_URL = "https://github.com/watcher-be/watcher"
+MAX_REDIRECTS = 5
+
+
+def user_agent(contact: str = "") -> str:
+    """``watcher/0.1.0 (+project URL; contact)``: who we are and how to reach us."""
+    extra = f"; {contact}" if contact else ""
+    return f"watcher/{__version__} (+{PROJECT_URL}{extra})"
+
+
+class Http:
+    """A polite HTTP client shared by every source of one process."""
+
+    def __init__(
+        self,
+        *,
+        contact: str = "",
+        timeout: float = 30.0,
+        max_bytes: int = 20_000_000,
+        host_delay: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = user_agent(contact)
+        self.session.headers["Accept-Language"] = "fr, nl;q=0.9, en;q=0.5"
+        self.session.max_redirects = MAX_REDIRECTS
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.host_delay = host_delay
+        self._clock = clock
+        self._sleep = sleep
+        self._last: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self.session.close()
+
+    def _wait_for_host(self, host: str) -> None:
+        # Reserve the next slot under the lock, sleep outside it, so that
+        # concurrent sources never hit one host closer than host_delay.
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._last.get(host, -1e18) + self.host_delay)
+            self._last[host] = slot
+        if slot > now:
+            self._sleep(slot - now)
+
+    def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Fetched:
+        """GET ``url``, conditionally when validators are given.
+
+        Returns a :class:`Fetched` (``not_modified`` on 304, with empty content)
+        or raises :class:`FetchError` / :class:`TransientFetchError`.
+        """
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise FetchError(f"refusing to fetch {url!r}: only http and https URLs are allowed")
+        headers: dict[str, str] = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        self._wait_for_host(parts.hostname)
+        start = time.monotonic()
+        try:
+            resp = self.session.get(url, headers=headers, timeout=self.timeout, stream=True)
+        except requests.TooManyRedirects:
+            raise FetchError(f"more than {MAX_REDIRECTS} redirects") from None
+        except (requests.ConnectionError, requests.Timeout) as e:
+            raise TransientFetchError(f"{type(e).__name__}: {_short(e)}") from None
+        except requests.RequestException as e:
+            raise FetchError(f"{type(e).__name__}: {_short(e)}") from None
+        try:
+            final = urlsplit(resp.url)
+            if final.scheme not in ("http", "https"):
+                raise FetchError(f"redirected to a non-http(s) URL: {resp.url!r}")
+            if resp.status_code == 304:
+                content = b""
+            elif resp.status_code >= 400:
+                retry_after = _retry_after(resp.headers.get("Retry-After"))
+                msg = f"HTTP {resp.status_code} {resp.reason or ''}".strip()
+                if resp.status_code in (429, 500, 502, 503, 504):
+                    raise TransientFetchError(msg, status=resp.status_code, retry_after=retry_after)
+                raise FetchError(msg, status=resp.status_code)
+            else:
+                content = self._read_capped(resp)
+        except requests.RequestException as e:
+            raise TransientFetchError(f"{type(e).__name__} while reading: {_short(e)}") from None
+        finally:
+            resp.close()
+        ctype = resp.headers.get("Content-Type")
+        return Fetched(
+            url=url,
+            final_url=resp.url,
+            status=resp.status_code,
+            content=content,
+            content_type=ctype,
+            etag=resp.headers.get("ETag"),
+            last_modified=resp.headers.get("Last-Modified"),
+            not_modified=resp.status_code == 304,
+            duration_ms=int((time.monotonic() - start) * 1000),
+            charset=_charset(ctype),
+        )
+
+    def _read_capped(self, resp: requests.Response) -> bytes:
+        declared = resp.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            raise FetchError(f"response of {declared} bytes exceeds the {self.max_bytes}-byte cap")
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in resp.iter_content(65536):
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise FetchError(f"response exceeds the {self.max_bytes}-byte cap")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _charset(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    for part in content_type.split(";")[1:]:
+        k, _, v = part.strip().partition("=")
+        if k.lower() == "charset" and v:
+            return v.strip("\"' ")
+    return None
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _short(e: Exception) -> str:
+    text = str(e)
+    return text if len(text) <= 300 else text[:297] + "..."

@@ -1,0 +1,352 @@
+"""Justel (ejustice.just.fgov.be, consolidated legislation) adapter.
+
+``parse_law(data, url)`` is a pure function from a page's bytes to a
+:class:`~watcher.models.Law`.  It reads both layouts:
+
+* the old one (before 15 May 2024): tables, sections anchored
+  ``<A name="titre">``, ``<A name="texte">``, ``<A name="modification">`` ...;
+* the 2024 one: ``div#list-title-1`` (metadata), ``div#list-title-3`` (text).
+
+In both, each article opens with ``<A NAME='Art.458' ...>`` and each heading
+with ``<A NAME='LNK0146' ...>``; that markup is what we split on.  The text
+section is flat (``<BR>``-separated), so a regex split is both the fastest and
+the most faithful reading; a DOM adds nothing but cost there.
+
+Amendment markers (``<sup>`` numbers), the footnotes after ``----------`` and
+inline references such as ``<L 1996-06-30/34, art. 10, 017; En vigueur :
+26-07-1996>`` are kept apart from the legal text, so a change of link format
+in the notes (the 2024 redesign) leaves the text unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+from ..errors import ParseError
+from ..config import Source
+from ..models import Article, Law
+from ..text import collapse, decode_html, fold, html_to_lines, normalize_ref
+from . import Doc, Parsed
+
+_SECTION_2024 = re.compile(r"""<div\s+id=["']list-title-3["'][^>]*>""", re.IGNORECASE)
+_META_2024 = re.compile(r"""<div\s+id=["']list-title-1["'][^>]*>""", re.IGNORECASE)
+_NEXT_BLOCK_2024 = re.compile(
+    r"""<div\s+id=["']list-title-(?!3["'])|<div\s+class=["']links\b|</main>""", re.IGNORECASE
+)
+_TEXT_OLD = re.compile(r"""<A\s+name=["']?texte["']?\s*>""", re.IGNORECASE)
+_TITLE_OLD = re.compile(r"""<A\s+name=["']?titre["']?\s*>""", re.IGNORECASE)
+# Any other section anchor of the old layout: plain lowercase words, no digits
+# (so neither Art./LNK anchors nor the search-hit anchors "hit1").
+_NEXT_SECTION_OLD = re.compile(r"""<A\s+name=["']?(?!texte\b)[a-z_]+["']?\s*>""", re.IGNORECASE)
+
+_ANCHOR = re.compile(r"""<A\s+NAME\s*=\s*["']?(Art\.[^"'\s>]+|LNK\d+)["']?[^>]*>""", re.IGNORECASE)
+_LABEL = re.compile(
+    r"^(?:Art\.|Article|Artikel|Artikels?)\s*([0-9A-Za-z][0-9A-Za-z/.\-]*?)\s*\.(?!\d)\s*",
+)
+# Removing a <sup> marker leaves "[ celui"; removing an inline note leaves "mots ." behind.
+_BRACKET_SPACE = re.compile(r"\[\s+")
+_TIGHT_PUNCT = re.compile(r"\s+([.,;:])(?=\s|$)")
+_MARK = "\x01"  # cannot occur in decoded HTML text
+_NOTE_LINE = re.compile(r"^-{5,}$")
+# Inline amendment references: "<L 1996-06-30/34, art. 10, 017; En vigueur : ...>",
+# "<AR59 10-01-1935, art. 3>", "<W 2017-...; Inwerkingtreding : ...>".
+_INLINE_NOTE = re.compile(r"<[^<>\n]*?\d{2,4}[-/]\d{2}[^<>\n]*>")
+
+_HEADING_LEVELS = {
+    # FR, NL, DE words that open a structural heading, outermost first.
+    "partie": 0, "deel": 0, "teil": 0,
+    "livre": 1, "boek": 1, "buch": 1,
+    "titre": 2, "titel": 2,
+    "chapitre": 3, "hoofdstuk": 3, "kapitel": 3,
+    "section": 4, "afdeling": 4, "abschnitt": 4,
+    "sous-section": 5, "onderafdeling": 5, "unterabschnitt": 5,
+}
+
+_MONTHS = {
+    # FR
+    "janvier": 1, "fevrier": 2, "février": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6,
+    "juillet": 7, "aout": 8, "août": 8, "septembre": 9, "octobre": 10, "novembre": 11,
+    "decembre": 12, "décembre": 12,
+    # NL
+    "januari": 1, "februari": 2, "maart": 3, "april": 4, "mei": 5, "juni": 6, "juli": 7,
+    "augustus": 8, "oktober": 10,
+    # DE
+    "januar": 1, "februar": 2, "märz": 3, "juli_de": 7, "dezember": 12,
+}
+_DATE_NUM = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\b")
+_DATE_WORDS = re.compile(r"\b(\d{1,2})(?:er)?\s+([A-Za-zéèûäÄ]+)\s+(\d{4})\b")
+
+_UPDATED = re.compile(
+    r"(?:mise\s+à\s+jour\s+au|bijgewerkt\s+tot|aktualisiert\s+am)\s*:?\s*([^\n)]{6,30})",
+    re.IGNORECASE,
+)
+_NUMAC = re.compile(r"(?:num[ée]ro|nummer)\s*:\s*(\d{10})", re.IGNORECASE)
+_DOSSIER = re.compile(r"dossier\s*-?\s*(?:num[ée]ro|nummer)\s*:\s*(\d{4}-\d{2}-\d{2}/[0-9A-Z]+)", re.IGNORECASE)
+_IN_FORCE = re.compile(
+    r"(?:entr[ée]e\s+en\s+vigueur|inwerkingtreding|inkrafttreten)\s*:\s*(.+)", re.IGNORECASE
+)
+_TAG_SPAN = re.compile(r"""<span\s+class=["']tag["']\s*>\s*(\d{10})\s*</span>""", re.IGNORECASE)
+_TITLE_2024 = re.compile(
+    r"""<p\s+class=["']list-item--title["']\s*>(.*?)</p>""", re.IGNORECASE | re.DOTALL
+)
+_TITLE_OLD_B = re.compile(r"<b>(.*?)</b>", re.IGNORECASE | re.DOTALL)
+_TEXT_H2 = re.compile(r"<h2[^>]*>\s*([^<]+?)\s*</h2>", re.IGNORECASE)
+_EDITORIAL = re.compile(r"\s*(?:\(NOTE\b|\(NOTA\b|<)", re.IGNORECASE)
+
+
+def parse_law(data: bytes, url: str = "", *, charset: str | None = None) -> Law:
+    """Parse a Justel consolidated-law page into a :class:`Law`.
+
+    Raises :class:`ParseError` when the page is not a recognisable law page
+    (the ELI "no result" help page, a bot wall, an empty body) or has no
+    article at all: never an empty law.
+    """
+    if not data.strip():
+        raise ParseError("empty page")
+    page = decode_html(data, charset)
+
+    m_text = _SECTION_2024.search(page)
+    if m_text:
+        layout = "2024"
+        end = _NEXT_BLOCK_2024.search(page, m_text.end())
+        text_html = page[m_text.end() : end.start() if end else len(page)]
+        m_meta = _META_2024.search(page)
+        meta_html = page[m_meta.end() : m_text.start()] if m_meta else ""
+    else:
+        m_old = _TEXT_OLD.search(page)
+        if not m_old:
+            raise ParseError(
+                "not a Justel law page: neither the 2024 text block (div#list-title-3) "
+                "nor the old-layout text anchor (<A name=\"texte\">) is present"
+            )
+        layout = "old"
+        end = _NEXT_SECTION_OLD.search(page, m_old.end())
+        text_html = page[m_old.end() : end.start() if end else len(page)]
+        m_title = _TITLE_OLD.search(page)
+        meta_html = page[m_title.end() : m_old.start()] if m_title else page[: m_old.start()]
+
+    articles = _parse_articles(text_html)
+    if not articles:
+        raise ParseError(f"Justel page ({layout} layout) has a text section but no article in it")
+
+    meta = _parse_meta(meta_html, layout)
+    language = _language(url, meta_html, text_html)
+    return Law(
+        url=url,
+        layout=layout,
+        language=language,
+        title=meta["title"],
+        numac=meta["numac"],
+        dossier=meta["dossier"],
+        updated=meta["updated"],
+        in_force=meta["in_force"],
+        articles=tuple(articles),
+    )
+
+
+def _parse_articles(text_html: str) -> list[Article]:
+    # Turn the whole section into lines in one pass (a few regex passes over
+    # 900 KB beat thousands of small ones), with each anchor replaced by a
+    # marker line so the chunks can be cut afterwards.
+    marked = _ANCHOR.sub(lambda m: f"<br>{_MARK}{m.group(1)}{_MARK}", text_html)
+    chunks: list[tuple[str, list[str]]] = []
+    for line in html_to_lines(marked):
+        if line.startswith(_MARK):
+            name, _, rest = line[1:].partition(_MARK)
+            chunks.append((name, [rest.strip()] if rest.strip() else []))
+        elif chunks:
+            chunks[-1][1].append(line)
+    articles: list[Article] = []
+    seen: dict[str, int] = {}
+    headings: list[tuple[int, str]] = []
+    for name, lines in chunks:
+        if name.upper().startswith("LNK"):
+            _push_heading(headings, " ".join(lines))
+            continue
+        ref = normalize_ref(name)
+        # Justel repeats an anchor when it prints several versions of one
+        # article (e.g. a future version); keep each, with a stable suffix.
+        count = seen.get(ref, 0) + 1
+        seen[ref] = count
+        if count > 1:
+            ref = f"{ref}~{count}"
+        articles.append(_article(ref, lines, " > ".join(h for _, h in headings)))
+    return articles
+
+
+def _push_heading(stack: list[tuple[int, str]], text: str) -> None:
+    text = _INLINE_NOTE.sub("", text)
+    text = collapse(text)
+    if not text:
+        return
+    first = text.split(" ", 1)[0].lower().rstrip(".")
+    level = _HEADING_LEVELS.get(first, 6)
+    while stack and stack[-1][0] >= level:
+        stack.pop()
+    stack.append((level, text))
+
+
+def _article(ref: str, lines: list[str], heading: str) -> Article:
+    number = ref
+    if lines:
+        m = _LABEL.match(lines[0])
+        if m:
+            number = m.group(1)
+            lines[0] = lines[0][m.end() :]
+        if not lines[0].strip():
+            lines.pop(0)
+    body: list[str] = []
+    notes: list[str] = []
+    in_notes = False
+    for line in lines:
+        if _NOTE_LINE.match(line):
+            in_notes = True
+            continue
+        if in_notes:
+            notes.append(line)
+            continue
+        # The cheap "in" tests keep the regexes off most lines.
+        if "<" in line:
+            inline = _INLINE_NOTE.findall(line)
+            if inline:
+                notes.extend(inline)
+                line = collapse(_INLINE_NOTE.sub(" ", line))
+                # "sont remplacés . <L ...>" leaves " ." behind; keep punctuation tight.
+                line = _TIGHT_PUNCT.sub(r"\1", line)
+        if "[ " in line:
+            line = _BRACKET_SPACE.sub("[", line)
+        if line:
+            body.append(line)
+    return Article(ref=ref, number=number, text="\n".join(body), notes=tuple(notes), heading=heading)
+
+
+def _parse_meta(meta_html: str, layout: str) -> dict[str, str | None]:
+    title = ""
+    numac = None
+    if layout == "2024":
+        m = _TAG_SPAN.search(meta_html)
+        numac = m.group(1) if m else None
+        mt = _TITLE_2024.search(meta_html)
+        if mt:
+            title = " ".join(html_to_lines(mt.group(1)))
+    else:
+        for mb in _TITLE_OLD_B.finditer(meta_html):
+            candidate = " ".join(html_to_lines(mb.group(1)))
+            if candidate:
+                title = candidate
+                break
+    lines = html_to_lines(meta_html)
+    flat = "\n".join(lines)
+    if numac is None:
+        m = _NUMAC.search(flat)
+        numac = m.group(1) if m else None
+    m = _DOSSIER.search(flat)
+    dossier = m.group(1) if m else None
+    m = _UPDATED.search(flat)
+    updated = _iso_date(m.group(1)) if m else None
+    m = _IN_FORCE.search(flat)
+    in_force = _iso_date(m.group(1)) if m else None
+    # The printed title carries editorial notes and inline references;
+    # the law's own title is what comes before them.
+    short = _EDITORIAL.split(title, maxsplit=1)[0].strip() if title else ""
+    return {
+        "title": short or title,
+        "numac": numac,
+        "dossier": dossier,
+        "updated": updated,
+        "in_force": in_force,
+    }
+
+
+def _iso_date(text: str) -> str | None:
+    m = _DATE_NUM.search(text)
+    if m:
+        d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if 1 <= mo <= 12 and 1 <= d <= 31:
+            return f"{y:04d}-{mo:02d}-{d:02d}"
+    m = _DATE_WORDS.search(text)
+    if m:
+        month = _MONTHS.get(m.group(2).lower())
+        if month:
+            return f"{int(m.group(3)):04d}-{month:02d}-{int(m.group(1)):02d}"
+    return None
+
+
+def _language(url: str, meta_html: str, text_html: str) -> str:
+    """The page's language: from the URL when it says, else from its labels."""
+    if url:
+        parts = urlsplit(url)
+        q = parse_qs(parts.query)
+        for key in ("language", "lg_txt", "la"):
+            if key in q and q[key]:
+                v = q[key][0].lower()[:2]
+                if v in {"fr", "f"}:
+                    return "fr"
+                if v in {"nl", "n"}:
+                    return "nl"
+                if v in {"de", "d"}:
+                    return "de"
+        if "/eli/wet/" in parts.path:
+            return "nl"
+        if "/eli/loi/" in parts.path:
+            return "fr"
+    head = text_html[:600] + meta_html
+    m = _TEXT_H2.search(head)
+    label = (m.group(1) if m else head).lower()
+    if "tekst" in label or "titel" in label or "bijgewerkt" in head.lower():
+        return "nl"
+    return "fr"
+
+
+def select(law: Law, articles: tuple[str, ...], matching: tuple[str, ...]) -> list[tuple[Article, str]]:
+    """The articles a source watches, each with the reason it is watched.
+
+    ``articles`` by number, ``matching`` by content (case- and
+    accent-insensitive); neither given means every article.
+    """
+    wanted = {normalize_ref(a) for a in articles}
+    phrases = [(p, fold(p)) for p in matching]
+    chosen: list[tuple[Article, str]] = []
+    for art in law.articles:
+        reasons = []
+        if art.ref in wanted:
+            reasons.append("listed in articles")
+        if phrases:
+            folded = fold(art.text)
+            hits = [p for p, f in phrases if f in folded]
+            if hits:
+                reasons.append("contains " + ", ".join(f"«{h}»" for h in hits))
+        if not wanted and not phrases:
+            reasons.append("every article is watched")
+        if reasons:
+            chosen.append((art, "; ".join(reasons)))
+    return chosen
+
+
+def parse(data: bytes, url: str, source: Source, charset: str | None = None) -> Parsed:
+    """Adapter entry point: the watched articles of a Justel page as docs."""
+    law = parse_law(data, url, charset=charset)
+    name = source.title or law.title
+    base = url.split("#", 1)[0]
+    docs = tuple(
+        Doc(
+            key=f"{law.numac or 'unknown'}:{law.language}:{art.ref}",
+            ref=art.ref,
+            number=art.number,
+            title=f"{name}, art. {art.number}",
+            # Justel pages anchor every article: the link lands on it.
+            url=f"{base}#Art.{art.ref.split('~')[0]}",
+            text=art.text,
+            notes=art.notes,
+            heading=art.heading,
+            reason=reason,
+        )
+        for art, reason in select(law, source.articles, source.articles_matching)
+    )
+    return Parsed(
+        identity=law.numac,
+        title=law.title,
+        docs=docs,
+        refs=frozenset(a.ref for a in law.articles),
+    )

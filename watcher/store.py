@@ -1,0 +1,343 @@
+"""The SQLite store: one file, sqlite-utils tables, ordered migrations.
+
+Tables (see :data:`MIGRATIONS` for the exact schema):
+
+* ``sources``: one row per configured source, with its health;
+* ``http_cache``: ETag / Last-Modified per URL, saved only after a payload
+  parsed, so a 304 always means "same as the last good page";
+* ``payloads``: every raw payload, zlib-compressed, keyed by its sha256, so
+  history can be re-parsed offline;
+* ``fetches``: every fetch (URL, time, status, bytes, ETag, duration, error);
+* ``documents``: one per watched article, identity ``numac:language:ref``
+  within a source, never the URL;
+* ``versions``: every distinct text of a document, with first and last seen;
+* ``alerts``: what people are told.
+
+All writes of one source's check happen inside one :meth:`Store.atomic`
+block, so a killed process leaves either all of a pass's work or none of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import sqlite3
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import sqlite_utils
+
+from .errors import StoreError
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _m1_initial(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE sources (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            url TEXT NOT NULL,
+            title TEXT,
+            state TEXT NOT NULL DEFAULT 'new',      -- new | ok | failing | broken
+            baseline_at TEXT,                       -- first good check; no change alerts before
+            last_checked TEXT,
+            last_success TEXT,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            broken_since TEXT,
+            law_numac TEXT,                         -- what the page said it is, to catch a wrong page
+            law_title TEXT,
+            refs TEXT                               -- JSON: every article ref of the last good parse
+        );
+        CREATE TABLE http_cache (
+            url TEXT PRIMARY KEY,
+            etag TEXT,
+            last_modified TEXT,
+            sha256 TEXT,
+            updated_at TEXT NOT NULL
+        );
+        CREATE TABLE payloads (
+            sha256 TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            compression TEXT NOT NULL,              -- zlib
+            content_type TEXT,
+            data BLOB NOT NULL,
+            first_seen TEXT NOT NULL
+        );
+        CREATE TABLE fetches (
+            id INTEGER PRIMARY KEY,
+            source_id TEXT NOT NULL,
+            url TEXT NOT NULL,
+            final_url TEXT,
+            started_at TEXT NOT NULL,
+            status INTEGER,
+            bytes INTEGER,
+            etag TEXT,
+            last_modified TEXT,
+            duration_ms INTEGER,
+            not_modified INTEGER NOT NULL DEFAULT 0,
+            error TEXT,
+            sha256 TEXT REFERENCES payloads(sha256)
+        );
+        CREATE INDEX fetches_source ON fetches(source_id, started_at);
+        CREATE TABLE documents (
+            id INTEGER PRIMARY KEY,
+            source_id TEXT NOT NULL,
+            key TEXT NOT NULL,                      -- numac:language:ref
+            ref TEXT NOT NULL,
+            number TEXT,
+            title TEXT,
+            url TEXT,
+            heading TEXT,
+            present INTEGER NOT NULL DEFAULT 1,
+            reason TEXT,                            -- why it is (or was) watched
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            current_version INTEGER,
+            UNIQUE (source_id, key)
+        );
+        CREATE TABLE versions (
+            id INTEGER PRIMARY KEY,
+            document_id INTEGER NOT NULL REFERENCES documents(id),
+            hash TEXT NOT NULL,
+            text TEXT NOT NULL,
+            notes TEXT NOT NULL,                    -- JSON list
+            first_seen TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            fetch_id INTEGER REFERENCES fetches(id),
+            sha256 TEXT REFERENCES payloads(sha256)
+        );
+        CREATE INDEX versions_document ON versions(document_id, id);
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            source_id TEXT NOT NULL,
+            document_id INTEGER REFERENCES documents(id),
+            ref TEXT,
+            title TEXT,
+            url TEXT,
+            detected_at TEXT NOT NULL,
+            topics TEXT NOT NULL,                   -- JSON list
+            before TEXT,
+            after TEXT,
+            diff TEXT,                              -- JSON [[op, text], ...]
+            reason TEXT,
+            fetch_id INTEGER REFERENCES fetches(id),
+            sha256 TEXT REFERENCES payloads(sha256)
+        );
+        CREATE INDEX alerts_source ON alerts(source_id, id);
+        CREATE INDEX alerts_detected ON alerts(detected_at);
+        """
+    )
+
+
+MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
+    ("0001_initial", _m1_initial),
+)
+"""Ordered schema changes; append, never edit one that has shipped."""
+
+
+@dataclass(frozen=True)
+class Validators:
+    etag: str | None
+    last_modified: str | None
+
+
+class Store:
+    """The watcher database.  Open with :meth:`Store.open`."""
+
+    def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    @classmethod
+    def open(cls, path: str | Path, *, create: bool = True) -> "Store":
+        path = Path(path)
+        if not create and not path.exists():
+            raise StoreError(f"no database at {path} yet; run `watcher check` first")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(path), timeout=30)
+            db = sqlite_utils.Database(conn)
+            db.execute("PRAGMA journal_mode=WAL")
+            # synchronous=FULL: a committed pass must survive a power cut too.
+            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA foreign_keys=ON")
+            store = cls(db, path)
+            store._migrate()
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{path}: cannot use database: {e}") from None
+        return store
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _migrate(self) -> None:
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        done = {r[0] for r in self.db.execute("SELECT name FROM _migrations").fetchall()}
+        known = {name for name, _ in MIGRATIONS}
+        unknown = done - known
+        if unknown:
+            raise StoreError(
+                f"{self.path}: made by a newer watcher (migrations {', '.join(sorted(unknown))}); upgrade watcher"
+            )
+        for name, step in MIGRATIONS:
+            if name in done:
+                continue
+            with self.db.atomic():
+                step(self.db)
+                self.db.execute("INSERT INTO _migrations VALUES (?, ?)", [name, utcnow()])
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One transaction; nested calls become savepoints."""
+        with self.db.atomic():
+            yield
+
+    # -- sources ---------------------------------------------------------
+
+    def ensure_source(self, source_id: str, kind: str, url: str, title: str) -> dict[str, Any]:
+        row = self.source(source_id)
+        if row is None:
+            self.db["sources"].insert({"id": source_id, "kind": kind, "url": url, "title": title})
+        elif (row["kind"], row["url"], row["title"]) != (kind, url, title):
+            self.db["sources"].update(source_id, {"kind": kind, "url": url, "title": title})
+        row = self.source(source_id)
+        assert row is not None
+        return row
+
+    def source(self, source_id: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM sources WHERE id = ?", [source_id]))
+        return rows[0] if rows else None
+
+    def sources(self) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM sources ORDER BY id"))
+
+    def update_source(self, source_id: str, **values: Any) -> None:
+        self.db["sources"].update(source_id, values)
+
+    # -- HTTP cache and payloads --------------------------------------------
+
+    def validators(self, url: str) -> Validators:
+        rows = list(self.db.query("SELECT etag, last_modified FROM http_cache WHERE url = ?", [url]))
+        if not rows:
+            return Validators(None, None)
+        return Validators(rows[0]["etag"], rows[0]["last_modified"])
+
+    def save_validators(self, url: str, etag: str | None, last_modified: str | None, digest: str) -> None:
+        self.db["http_cache"].upsert(
+            {"url": url, "etag": etag, "last_modified": last_modified, "sha256": digest, "updated_at": utcnow()},
+            pk="url",
+        )
+
+    def forget_validators(self, url: str) -> None:
+        self.db.execute("DELETE FROM http_cache WHERE url = ?", [url])
+
+    def put_payload(self, data: bytes, content_type: str | None) -> str:
+        digest = sha256(data)
+        self.db.execute(
+            "INSERT OR IGNORE INTO payloads (sha256, size, compression, content_type, data, first_seen) "
+            "VALUES (?, ?, 'zlib', ?, ?, ?)",
+            [digest, len(data), content_type, zlib.compress(data, 6), utcnow()],
+        )
+        return digest
+
+    def payload(self, digest: str) -> bytes:
+        rows = self.db.execute("SELECT compression, data FROM payloads WHERE sha256 = ?", [digest]).fetchall()
+        if not rows:
+            raise StoreError(f"no payload {digest}")
+        compression, data = rows[0]
+        return zlib.decompress(data) if compression == "zlib" else bytes(data)
+
+    def record_fetch(self, **values: Any) -> int:
+        return int(self.db["fetches"].insert(values).last_pk)
+
+    # -- documents, versions, alerts ---------------------------------------
+
+    def documents(self, source_id: str) -> dict[str, dict[str, Any]]:
+        """Documents of a source by key, each with its current version's hash and text."""
+        rows = self.db.query(
+            "SELECT d.*, v.hash AS hash, v.text AS text FROM documents d "
+            "LEFT JOIN versions v ON v.id = d.current_version WHERE d.source_id = ?",
+            [source_id],
+        )
+        return {r["key"]: r for r in rows}
+
+    def document(self, source_id: str, ref: str) -> dict[str, Any] | None:
+        rows = list(
+            self.db.query(
+                "SELECT * FROM documents WHERE source_id = ? AND ref = ? ORDER BY present DESC, id DESC",
+                [source_id, ref],
+            )
+        )
+        return rows[0] if rows else None
+
+    def insert_document(self, values: dict[str, Any]) -> int:
+        return int(self.db["documents"].insert(values).last_pk)
+
+    def update_document(self, doc_id: int, **values: Any) -> None:
+        self.db["documents"].update(doc_id, values)
+
+    def insert_version(self, values: dict[str, Any]) -> int:
+        values = dict(values, notes=json.dumps(list(values.get("notes", ())), ensure_ascii=False))
+        return int(self.db["versions"].insert(values).last_pk)
+
+    def touch_version(self, version_id: int, when: str) -> None:
+        self.db.execute("UPDATE versions SET last_seen = ? WHERE id = ?", [when, version_id])
+
+    def touch_present_documents(self, source_id: str, when: str) -> None:
+        self.db.execute(
+            "UPDATE versions SET last_seen = ? WHERE id IN "
+            "(SELECT current_version FROM documents WHERE source_id = ? AND present = 1)",
+            [when, source_id],
+        )
+        self.db.execute(
+            "UPDATE documents SET last_seen = ? WHERE source_id = ? AND present = 1", [when, source_id]
+        )
+
+    def versions(self, document_id: int) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM versions WHERE document_id = ? ORDER BY id", [document_id]))
+
+    def insert_alert(self, values: dict[str, Any]) -> int:
+        values = dict(values)
+        values["topics"] = json.dumps(list(values.get("topics", ())), ensure_ascii=False)
+        if values.get("diff") is not None:
+            values["diff"] = json.dumps(values["diff"], ensure_ascii=False)
+        return int(self.db["alerts"].insert(values).last_pk)
+
+    def alerts(self, *, source_id: str | None = None, since: str | None = None) -> list[dict[str, Any]]:
+        where, params = [], []
+        if source_id:
+            where.append("source_id = ?")
+            params.append(source_id)
+        if since:
+            where.append("detected_at >= ?")
+            params.append(since)
+        sql = "SELECT * FROM alerts" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
+        out = []
+        for row in self.db.query(sql, params):
+            row["topics"] = json.loads(row["topics"])
+            row["diff"] = json.loads(row["diff"]) if row["diff"] else None
+            out.append(row)
+        return out
+
+    def count_present(self, source_id: str) -> int:
+        return int(
+            self.db.execute(
+                "SELECT count(*) FROM documents WHERE source_id = ? AND present = 1", [source_id]
+            ).fetchone()[0]
+        )

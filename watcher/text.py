@@ -1,0 +1,128 @@
+"""Text helpers shared by the adapters: decoding, HTML to text, folding.
+
+Kept free of any parser library so that the hot path of the Justel adapter
+(906 KB pages, hundreds of articles) stays a handful of compiled regexes.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html
+import re
+import unicodedata
+
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE
+)
+
+
+def decode_html(data: bytes, declared: str | None = None) -> str:
+    """Decode a page's bytes, trusting the bytes over any declaration.
+
+    ejustice serves windows-1252, often undeclared, and many saved copies are
+    UTF-8 while still carrying ``<meta charset="iso-8859-1">``.  Text in
+    windows-1252 with accents is almost never valid UTF-8, so a strict UTF-8
+    decode that succeeds is the best evidence there is.  Otherwise windows-1252
+    (a superset of the printable ISO-8859-1) is used, whatever was declared,
+    unless the declaration names something else that decodes cleanly.
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    hint = declared
+    if hint is None:
+        m = _META_CHARSET.search(data[:4096])
+        hint = m.group(1).decode("ascii", "replace") if m else None
+    if hint:
+        hint = hint.lower()
+        if hint not in {"utf-8", "utf8", "iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii"}:
+            try:
+                return data.decode(hint)
+            except (LookupError, UnicodeDecodeError):
+                pass
+    # cp1252 leaves five bytes undefined; map those through latin-1 so that
+    # nothing is lost and nothing raises.
+    return data.decode("cp1252", errors="watcher-latin1")
+
+
+def _latin1_fallback(err: UnicodeError) -> tuple[str, int]:
+    assert isinstance(err, UnicodeDecodeError)
+    chunk = err.object[err.start : err.end]
+    return bytes(chunk).decode("latin-1"), err.end
+
+
+codecs.register_error("watcher-latin1", _latin1_fallback)
+
+# A tag, honouring quoted attribute values: Justel puts raw "<" and ">" inside
+# title='<L 2017-07-06/24, ...>' attributes.
+_TAG = re.compile(r"""<[A-Za-z/!?][^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>""")
+_BR = re.compile(r"<br\s*/?>|</p\s*>|</div\s*>|</li\s*>|</h\d\s*>|</tr\s*>", re.IGNORECASE)
+_SUP = re.compile(r"<sup\b.*?</sup\s*>", re.IGNORECASE | re.DOTALL)
+_SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+# Typographic variants that carry no legal meaning: Justel and its copies mix
+# them for the same text.  (str.replace beats str.translate with a dict by far.)
+_TYPOGRAPHY = (("\u2019", "'"), ("\u2018", "'"), ("\u00ad", ""), ("\ufeff", ""), ("\u200b", ""))
+
+
+def _typography(text: str) -> str:
+    for old, new in _TYPOGRAPHY:
+        if old in text:
+            text = text.replace(old, new)
+    return text
+
+
+def html_to_lines(fragment: str, *, drop_sup: bool = True) -> list[str]:
+    """Turn an HTML fragment into clean, non-empty text lines.
+
+    ``<br>`` and block ends become line breaks, every tag goes, entities are
+    resolved, spaces are collapsed and typographic apostrophes unified.
+    ``<sup>`` blocks (Justel's amendment numbers) are dropped by default.
+    """
+    fragment = _COMMENT.sub("", fragment)
+    fragment = _SCRIPT.sub("", fragment)
+    if drop_sup:
+        fragment = _SUP.sub("", fragment)
+    fragment = _BR.sub("\n", fragment)
+    fragment = _TAG.sub("", fragment)
+    # &nbsp; is most of Justel's entities: a plain replace is far cheaper
+    # than letting html.unescape call back for each one.
+    text = html.unescape(fragment.replace("&nbsp;", " ")) if "&" in fragment else fragment
+    text = _typography(unicodedata.normalize("NFC", text))
+    # str.split() knows every Unicode blank (nbsp included) and runs in C.
+    return [" ".join(words) for words in map(str.split, text.split("\n")) if words]
+
+
+def collapse(text: str) -> str:
+    """Collapse runs of blanks (newlines included) to one space and strip."""
+    return " ".join(text.split())
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form of ``text`` for matching."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_typography(stripped).split())
+
+
+_REF = re.compile(r"^(\d+)([A-Za-z]*)(.*)$")
+
+
+def normalize_ref(ref: str) -> str:
+    """Canonical article number: ``"Art.136Quinquies"`` -> ``"136quinquies"``.
+
+    Latin suffixes are lower-cased and stray dots dropped; a purely alphabetic
+    number such as ``M`` (the stub article of the federal CPAS law) is kept.
+    """
+    ref = ref.strip()
+    if ref.lower().startswith("art."):
+        ref = ref[4:]
+    ref = ref.strip().rstrip(".").strip()
+    m = _REF.match(ref)
+    if not m:
+        return ref
+    return m.group(1) + m.group(2).lower() + m.group(3).replace(" ", "")
