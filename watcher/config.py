@@ -193,7 +193,8 @@ def load(path: str | Path) -> Config:
     except tomllib.TOMLDecodeError as e:
         line = _line_of(str(e))
         where = loc.table_at(line) if line else None
-        table = f" in {where}" if where else ""
+        key = loc.key_at(line) if line else None
+        table = (f" in {where}" if where else "") + (f' key "{key}"' if key else "")
         raise ConfigError(f"{path.name}{f', line {line}' if line else ''}: TOML syntax error{table}: {e}") from None
     return _validate(data, loc)
 
@@ -231,6 +232,12 @@ class _Locator:
                 break
             current = f"[[{name}]] #{idx + 1}" if name in ("topic", "source") else f"[{name}]"
         return current
+
+    def key_at(self, line: int) -> str | None:
+        if 0 < line <= len(self.lines):
+            m = re.match(r"^\s*([A-Za-z0-9_-]+)\s*=", self.lines[line - 1])
+            return m.group(1) if m else None
+        return None
 
     def line_of(self, table: str, index: int | None, key: str | None) -> int | None:
         start, end = None, len(self.lines) + 1

@@ -47,6 +47,7 @@ _LABEL = re.compile(
 # Removing a <sup> marker leaves "[ celui"; removing an inline note leaves "mots ." behind.
 _BRACKET_SPACE = re.compile(r"\[\s+")
 _TIGHT_PUNCT = re.compile(r"\s+([.,;:])(?=\s|$)")
+_REPEAL = re.compile(r"<\s*(Abrogé|Abroge|Opgeheven|Aufgehoben)\b", re.IGNORECASE)
 _MARK = "\x01"  # cannot occur in decoded HTML text
 _NOTE_LINE = re.compile(r"^-{5,}$")
 # Inline amendment references: "<L 1996-06-30/34, art. 10, 017; En vigueur : ...>",
@@ -78,7 +79,7 @@ _DATE_NUM = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\b")
 _DATE_WORDS = re.compile(r"\b(\d{1,2})(?:er)?\s+([A-Za-zéèûäÄ]+)\s+(\d{4})\b")
 
 _UPDATED = re.compile(
-    r"(?:mise\s+à\s+jour\s+au|bijgewerkt\s+tot|aktualisiert\s+am)\s*:?\s*([^\n)]{6,30})",
+    r"(?:mise\s+à\s+jour\s+au|(?:tekst)?bijgewerkt\s+tot|tekstbijwerking\s+tot|aktualisiert\s+am)\s*:?\s*([^\n)]{6,30})",
     re.IGNORECASE,
 )
 _NUMAC = re.compile(r"(?:num[ée]ro|nummer)\s*:\s*(\d{10})", re.IGNORECASE)
@@ -211,7 +212,7 @@ def _article(ref: str, lines: list[str], heading: str) -> Article:
             inline = _INLINE_NOTE.findall(line)
             if inline:
                 notes.extend(inline)
-                line = collapse(_INLINE_NOTE.sub(" ", line))
+                line = collapse(_INLINE_NOTE.sub(_inline_note_in_text, line))
                 # "sont remplacés . <L ...>" leaves " ." behind; keep punctuation tight.
                 line = _TIGHT_PUNCT.sub(r"\1", line)
         if "[ " in line:
@@ -219,6 +220,17 @@ def _article(ref: str, lines: list[str], heading: str) -> Article:
         if line:
             body.append(line)
     return Article(ref=ref, number=number, text="\n".join(body), notes=tuple(notes), heading=heading)
+
+
+def _inline_note_in_text(m: re.Match[str]) -> str:
+    """What an inline amendment note leaves in the legal text.
+
+    Usually nothing, but a repeal is often printed only as a note ("Art. 281.
+    <Abrogé par L 2010-03-08/08, ...>"): the text must then say "(Abrogé)",
+    or a repealed article would read as an empty one.
+    """
+    word = _REPEAL.match(m.group(0))
+    return f" ({word.group(1)}) " if word else " "
 
 
 def _parse_meta(meta_html: str, layout: str) -> dict[str, str | None]:
@@ -334,7 +346,7 @@ def parse(data: bytes, url: str, source: Source, charset: str | None = None) -> 
             key=f"{law.numac or 'unknown'}:{law.language}:{art.ref}",
             ref=art.ref,
             number=art.number,
-            title=f"{name}, art. {art.number}",
+            title=f"{name.rstrip('. ')}, art. {art.number}",
             # Justel pages anchor every article: the link lands on it.
             url=f"{base}#Art.{art.ref.split('~')[0]}",
             text=art.text,

@@ -1,0 +1,180 @@
+"""Shared test helpers: the recordings, a real local HTTP server, the CLI.
+
+The recordings stay in ../shared/fixtures (or $WATCHER_FIXTURES); tests read
+them in place and skip, saying why, when they are absent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(os.environ.get("WATCHER_FIXTURES", ROOT.parent / "shared" / "fixtures"))
+OWN = Path(__file__).resolve().parent / "data"
+
+
+def recording(relpath: str) -> bytes:
+    """Bytes of a recording under the fixtures folder, or skip the test."""
+    path = FIXTURES / relpath
+    if not path.exists():
+        pytest.skip(f"recording {relpath} not found under {FIXTURES} (set WATCHER_FIXTURES)")
+    return path.read_bytes()
+
+
+CODE_PENAL_OLD = "ejustice/justel_old2018_code_penal_1867060801_fr.html"
+CODE_PENAL_2024_ARTS = (
+    "ejustice/justel_2024layout_2025-08-04_code_penal_1867060850_fr_EXCERPT_art454-459_chars876093-888270.html"
+)
+CODE_PENAL_2024_META = (
+    "ejustice/justel_2024layout_2025-08-04_code_penal_1867060850_fr_EXCERPT_list-title-1_chars6000-8567.html"
+)
+LOI_1994_2024 = "ejustice/justel_2024layout_loi_1994009284_fr.html"
+WET_2016_NL = "ejustice/justel_2024layout_eli_wet_2016003166_nl_SHORTENED.html"
+CPAS_STUB = "ejustice/justel_2024layout_cpas_loi_1976070810_fr_stub_with_modifications.html"
+ELI_HELP = "ejustice/justel_eli_help_page_no_result_nl.html"
+
+
+def code_penal_2024_page() -> bytes:
+    """A whole 2024-layout Code pénal page, assembled from recordings only.
+
+    The recorded 2024 Code pénal exists as two excerpts (its metadata box and
+    art. 454-459); they are set in the frame of the recorded whole 2024-layout
+    page of the 1994 law, cut at the same block boundaries.  Nothing is
+    invented; the result is UTF-8 like the excerpts.
+    """
+    frame = recording(LOI_1994_2024).decode("cp1252")
+    meta = recording(CODE_PENAL_2024_META).decode("utf-8")
+    arts = recording(CODE_PENAL_2024_ARTS).decode("utf-8")
+    head = frame[: frame.index('<div id="list-title-1"')]
+    text_open = frame.index('<div id="list-title-3"')
+    text_body = frame.index("</h2>", text_open) + len("</h2>")
+    tail = frame[frame.index("</div>", frame.index("NAME='Art.37'")) :]
+    meta_block = meta[meta.index('<div id="list-title-1"') : meta.index('<div id="list-title-2"')]
+    return (head + meta_block + frame[text_open:text_body] + arts + tail).encode("utf-8")
+
+
+@dataclass
+class Route:
+    body: bytes
+    status: int = 200
+    content_type: str = "text/html"
+    headers: dict[str, str] = field(default_factory=dict)
+    etag: bool = True
+
+
+class LocalServer:
+    """A real HTTP server on 127.0.0.1 whose pages a test can change."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def serve(self, path: str, body: bytes, **kw: object) -> str:
+        self.routes[path] = Route(body, **kw)  # type: ignore[arg-type]
+        return self.url(path)
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:  # keep test output clean
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                server.requests.append((self.path, dict(self.headers)))
+                route = server.routes.get(self.path)
+                if route is None:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                etag = '"' + hashlib.sha256(route.body).hexdigest()[:16] + '"'
+                if route.etag and route.status == 200 and self.headers.get("If-None-Match") == etag:
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.end_headers()
+                    return
+                self.send_response(route.status)
+                self.send_header("Content-Type", route.content_type)
+                self.send_header("Content-Length", str(len(route.body)))
+                if route.etag:
+                    self.send_header("ETag", etag)
+                for k, v in route.headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(route.body)
+
+        return Handler
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    srv = LocalServer()
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> object:
+        return json.loads(self.out)
+
+
+def run_watcher(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Result:
+    """Run the real ``watcher`` command in a subprocess."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("WATCHER_")}
+    full_env.update(env or {})
+    proc = subprocess.run(
+        [sys.executable, "-m", "watcher", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def write_config(path: Path, sources: str, settings: str = "") -> Path:
+    """A config with test-friendly settings (no host delay) and the given sources."""
+    path.write_text(
+        "[settings]\nhost_delay = 0\ntimeout = 10\n"
+        + settings
+        + '\n[[topic]]\nid = "secret-professionnel"\ntitle = "Secret professionnel"\n'
+        + 'terms = ["secret professionnel", "beroepsgeheim"]\n\n'
+        + sources,
+        encoding="utf-8",
+    )
+    return path

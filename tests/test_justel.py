@@ -1,0 +1,215 @@
+"""The Justel adapter on real recordings of both layouts and both languages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import (
+    CODE_PENAL_OLD,
+    CPAS_STUB,
+    ELI_HELP,
+    LOI_1994_2024,
+    OWN,
+    WET_2016_NL,
+    code_penal_2024_page,
+    recording,
+)
+from watcher.config import Source
+from watcher.errors import ParseError
+from watcher.sources import justel
+from watcher.sources.justel import parse_law
+
+ART_458_START = (
+    "Les médecins, chirurgiens, officiers de santé, pharmaciens, sages-femmes et toutes autres personnes "
+    "dépositaires, par état ou par profession, des secrets qu'on leur confie"
+)
+
+
+@pytest.mark.parametrize(
+    "relpath, layout, language, numac, dossier, in_force, n_articles, title_start",
+    [
+        (CODE_PENAL_OLD, "old", "fr", "1867060850", "1867-06-08/01", "1867-10-15", 774, "8 JUIN 1867. - CODE PENAL."),
+        (LOI_1994_2024, "2024", "fr", "1994009284", "1994-02-02/33", "1994-09-27", 37, "2 FEVRIER 1994. - Loi modifiant"),
+        (WET_2016_NL, "2024", "nl", "2016003166", "2016-04-22/02", "2016-05-12", 3, "22 APRIL 2016. - Wet tot omzetting"),
+        (CPAS_STUB, "2024", "fr", "1976070810", "1976-07-08/01", "1997-01-10", 1, "8 JUILLET 1976. - Loi organique"),
+    ],
+    ids=["code-penal-old-fr", "loi-1994-2024-fr", "wet-2016-2024-nl", "cpas-stub-2024-fr"],
+)
+def test_metadata_and_articles(
+    relpath: str, layout: str, language: str, numac: str, dossier: str, in_force: str, n_articles: int, title_start: str
+) -> None:
+    law = parse_law(recording(relpath), "")
+    assert (law.layout, law.language, law.numac, law.dossier, law.in_force) == (
+        layout, language, numac, dossier, in_force,
+    )
+    assert law.title.startswith(title_start)
+    assert "NOTE" not in law.title  # editorial notes are not part of the title
+    assert len(law.articles) == n_articles
+    assert all(a.text for a in law.articles if a.ref != "M")
+
+
+def test_code_penal_old_layout_article_458() -> None:
+    law = parse_law(recording(CODE_PENAL_OLD), "")
+    assert law.updated == "2018-10-29"
+    art = law.article("458")
+    assert art is not None
+    assert art.text.startswith(ART_458_START)
+    # amendment markers go, the bracketed amended words stay, without stray blanks
+    assert "[celui où la loi, le décret ou l'ordonnance les oblige ou les autorise]" in art.text
+    assert art.text.endswith("ou d'une de ces peines seulement].")
+    # inline and footnote amendment references are notes, not text
+    assert "<L" not in art.text and "En vigueur" not in art.text
+    assert "<L 1996-06-30/34, art. 10, 017; En vigueur : 26-07-1996>" in art.notes
+    assert any("2017-07-06/24, art. 312" in n for n in art.notes)
+    assert art.heading.endswith("CHAPITRE VI. - DE QUELQUES AUTRES DELITS CONTRE LES PERSONNES.")
+    assert [a.ref for a in law.articles if a.ref.startswith("458")] == ["458", "458bis", "458ter", "458quater"]
+
+
+def test_repeal_printed_only_as_a_note_stays_in_the_text() -> None:
+    law = parse_law(recording(CODE_PENAL_OLD), "")
+    art = law.article("281")
+    assert art is not None and art.text == "(Abrogé)"
+    assert art.notes == ("<Abrogé par L 2010-03-08/08, art. 3, 080; En vigueur : 09-04-2010>",)
+    assert law.article("551").text == "(Abrogé)"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "anchor, ref",
+    [("Art.33bis.", "33bis"), ("Art.136Quinquies", "136quinquies"), ("Art.433novies/1", "433novies/1"), ("Art.371/1", "371/1")],
+)
+def test_unusual_article_anchors_are_normalised(anchor: str, ref: str) -> None:
+    law = parse_law(recording(CODE_PENAL_OLD), "")
+    assert f"NAME='{anchor}'".encode() in recording(CODE_PENAL_OLD)
+    assert law.article(ref) is not None
+
+
+def test_federal_cpas_stub_has_article_m() -> None:
+    law = parse_law(recording(CPAS_STUB), "")
+    (art,) = law.articles
+    assert art.ref == "M" and art.number == "M"
+    assert "VOIR LES TEXTES APPLICABLES DANS LES ENTITES FEDEREES" in art.text
+    assert "1976-07-08/37" in art.text  # the pointer to the Brussels version
+    assert law.updated == "2024-06-17"
+
+
+def test_2024_first_article_label_variant() -> None:
+    # 2024 layout prints <A NAME='Art.1'></A>Article <A ...>1</A>. -- label outside the anchor
+    law = parse_law(recording(LOI_1994_2024), "")
+    first = law.articles[0]
+    assert first.ref == "1" and first.text.startswith("A l'article 36bis de la loi du 8 avril 1965")
+    last = law.article("37")
+    assert last is not None and last.text.startswith("L'article 21, alinéa 4,")
+
+
+def test_same_text_across_the_2024_redesign() -> None:
+    """Art. 454-459 read the same in the 2018 page and the 2025 page, except 458bis,
+    which really was amended in 2022 and 2023; the notes' new link format
+    (article.pl?cn_search= instead of change_lg.pl?cn=) changes nothing."""
+    old = parse_law(recording(CODE_PENAL_OLD), "")
+    new = parse_law(code_penal_2024_page(), "")
+    assert new.layout == "2024" and new.numac == old.numac == "1867060850"
+    assert new.updated == "2025-08-04"
+    refs = [a.ref for a in new.articles]
+    assert refs == ["454", "455", "456", "457", "458", "458bis", "458ter", "458quater", "459"]
+    for art in new.articles:
+        before = old.article(art.ref)
+        assert before is not None
+        if art.ref == "458bis":
+            assert art.text != before.text
+            assert "417/7 à 417/22" in art.text and "417/7 à 417/22" not in before.text
+        else:
+            assert art.text == before.text, art.ref
+            assert art.notes == before.notes, art.ref
+
+
+def test_windows_1252_without_declared_charset_keeps_accents() -> None:
+    utf8 = recording(CODE_PENAL_OLD)
+    cp1252 = utf8.decode("utf-8").encode("cp1252")
+    assert b"charset" not in cp1252[:3000].lower()
+    a, b = parse_law(utf8, ""), parse_law(cp1252, "")
+    assert a.article("458") == b.article("458")
+    assert "dépositaires" in b.article("458").text  # type: ignore[union-attr]
+
+
+def test_misdeclared_charset_is_only_a_hint() -> None:
+    # the 1994 page is ISO-8859-1 bytes declaring iso-8859-1; the 2016 NL page too;
+    # the stub is UTF-8 bytes declaring iso-8859-1 (re-encoded by whoever saved it)
+    stub = recording(CPAS_STUB)
+    assert b'charset="iso-8859-1"' in stub
+    law = parse_law(stub, "", charset="iso-8859-1")
+    assert "Région wallonne" in law.articles[0].text
+    assert "Ã" not in law.articles[0].text
+
+
+def test_dutch_old_layout_synthetic_windows_1252() -> None:
+    data = (OWN / "justel_old_nl_synthetic_cp1252.html").read_bytes()
+    law = parse_law(data, "https://www.ejustice.just.fgov.be/cgi_loi/change_lg.pl?language=nl&la=N&cn=1867060801&table_name=wet")
+    assert (law.layout, law.language, law.numac, law.updated) == ("old", "nl", "1867060850", "2018-10-29")
+    art = law.article("458")
+    assert art is not None and "geheimen die hun zijn toevertrouwd" in art.text
+    assert "Inwerkingtreding" not in art.text
+    assert any(n.startswith("<W 1996-06-30/34") for n in art.notes)
+
+
+@pytest.mark.parametrize(
+    "data, why",
+    [
+        (b"", "empty page"),
+        (b"   \n", "empty page"),
+        (b"<html><body><h1>Request blocked</h1></body></html>", "not a Justel law page"),
+        (b'<html><body><div id="list-title-3" class="box"><h2>Texte</h2></div></body></html>', "no article"),
+    ],
+    ids=["empty", "blank", "bot-wall", "text-block-without-articles"],
+)
+def test_unrecognisable_pages_are_errors(data: bytes, why: str) -> None:
+    with pytest.raises(ParseError, match=why):
+        parse_law(data, "")
+
+
+def test_eli_help_page_is_a_parse_error() -> None:
+    with pytest.raises(ParseError, match="not a Justel law page"):
+        parse_law(recording(ELI_HELP), "https://www.ejustice.just.fgov.be/eli/wet/2016/05/04/2016A03340/justel")
+
+
+@pytest.mark.parametrize(
+    "url, language",
+    [
+        ("https://www.ejustice.just.fgov.be/cgi_loi/change_lg.pl?language=nl&la=N&cn=1867060801&table_name=wet", "nl"),
+        ("https://www.ejustice.just.fgov.be/cgi_loi/article.pl?language=fr&lg_txt=f&cn_search=1976070837", "fr"),
+        ("https://www.ejustice.just.fgov.be/eli/wet/2016/04/22/2016003166/justel", "nl"),
+    ],
+)
+def test_language_from_url(url: str, language: str) -> None:
+    assert parse_law(recording(LOI_1994_2024), url).language == language
+
+
+def test_selection_by_number_and_by_content() -> None:
+    law = parse_law(recording(CODE_PENAL_OLD), "")
+    chosen = justel.select(law, ("458", "422bis"), ("SECRET PROFESSIONNEL", "des secrets qu’on leur confie"))
+    refs = {a.ref: why for a, why in chosen}
+    assert "458" in refs and "listed in articles" in refs["458"] and "des secrets" in refs["458"]
+    assert refs["422bis"] == "listed in articles"
+    # case, accents and apostrophes do not matter
+    chosen = justel.select(law, (), ("DEPOSITAIRES, PAR ETAT OU PAR PROFESSION",))
+    assert [a.ref for a, _ in chosen] == ["458"]
+    # neither list: every article
+    assert len(justel.select(law, (), ())) == len(law.articles)
+
+
+def test_adapter_docs_have_law_identity_and_anchor_links() -> None:
+    src = Source(id="cp", kind="justel", url="https://example.org/x?language=fr", articles=("458",))
+    parsed = justel.parse(recording(CODE_PENAL_OLD), src.url, src)
+    (doc,) = parsed.docs
+    assert doc.key == "1867060850:fr:458"
+    assert doc.url == "https://example.org/x?language=fr#Art.458"
+    assert doc.title == "8 JUIN 1867. - CODE PENAL, art. 458"
+    assert parsed.identity == "1867060850" and "566" in parsed.refs
+
+
+def test_recordings_are_read_in_place() -> None:
+    # the project never carries a copy of a recording
+    root = Path(__file__).resolve().parent.parent
+    names = {p.name for p in root.rglob("*.html")}
+    assert "justel_old2018_code_penal_1867060801_fr.html" not in names
