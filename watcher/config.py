@@ -83,8 +83,8 @@ def _nonempty_items(v: Any) -> str | None:
 
 SETTINGS: tuple[Key, ...] = (
     Key("contact", "str", "", "Contact (e-mail or URL) put in the User-Agent so site operators can reach you."),
-    Key("database", "str", "watcher.db", "SQLite database path, relative to this file."),
-    Key("archive_dir", "str", "alerts", "Folder of the static alert archive, relative to this file."),
+    Key("database", "str", "watcher.db", "SQLite database path, relative to the config file."),
+    Key("archive_dir", "str", "alerts", "Folder of the static alert archive, relative to the config file."),
     Key("timezone", "str", "Europe/Brussels", "Time zone for dates shown to people.", check=_timezone),
     Key("timeout", "float", 30.0, "Seconds before an HTTP request is abandoned.", check=_positive),
     Key("max_bytes", "int", 20_000_000, "Largest response accepted, in bytes.", check=_positive),

@@ -44,12 +44,10 @@ _ANCHOR = re.compile(r"""<A\s+NAME\s*=\s*["']?(Art\.[^"'\s>]+|LNK\d+)["']?[^>]*>
 _LABEL = re.compile(
     r"^(?:Art\.|Article|Artikel|Artikels?)\s*([0-9A-Za-z][0-9A-Za-z/.\-]*?)\s*\.(?!\d)\s*",
 )
-# Removing a <sup> marker leaves "[ celui"; removing an inline note leaves "mots ." behind.
+# Removing a <sup> marker leaves "[ celui" behind.
 _BRACKET_SPACE = re.compile(r"\[\s+")
-_TIGHT_PUNCT = re.compile(r"\s+([.,;:])(?=\s|$)")
 _REPEAL = re.compile(r"<\s*(Abrogé|Abroge|Opgeheven|Aufgehoben)\b", re.IGNORECASE)
 _MARK = "\x01"  # cannot occur in decoded HTML text
-_NOTE_LINE = re.compile(r"^-{5,}$")
 # Inline amendment references: "<L 1996-06-30/34, art. 10, 017; En vigueur : ...>",
 # "<AR59 10-01-1935, art. 3>", "<W 2017-...; Inwerkingtreding : ...>".
 _INLINE_NOTE = re.compile(r"<[^<>\n]*?\d{2,4}[-/]\d{2}[^<>\n]*>")
@@ -201,7 +199,7 @@ def _article(ref: str, lines: list[str], heading: str) -> Article:
     notes: list[str] = []
     in_notes = False
     for line in lines:
-        if _NOTE_LINE.match(line):
+        if line.startswith("-----") and not line.strip("-"):
             in_notes = True
             continue
         if in_notes:
@@ -212,9 +210,9 @@ def _article(ref: str, lines: list[str], heading: str) -> Article:
             inline = _INLINE_NOTE.findall(line)
             if inline:
                 notes.extend(inline)
-                line = collapse(_INLINE_NOTE.sub(_inline_note_in_text, line))
-                # "sont remplacés . <L ...>" leaves " ." behind; keep punctuation tight.
-                line = _TIGHT_PUNCT.sub(r"\1", line)
+                for note in inline:
+                    line = line.replace(note, _note_residue(note), 1)
+                line = " ".join(line.split())
         if "[ " in line:
             line = _BRACKET_SPACE.sub("[", line)
         if line:
@@ -222,14 +220,14 @@ def _article(ref: str, lines: list[str], heading: str) -> Article:
     return Article(ref=ref, number=number, text="\n".join(body), notes=tuple(notes), heading=heading)
 
 
-def _inline_note_in_text(m: re.Match[str]) -> str:
+def _note_residue(note: str) -> str:
     """What an inline amendment note leaves in the legal text.
 
     Usually nothing, but a repeal is often printed only as a note ("Art. 281.
     <Abrogé par L 2010-03-08/08, ...>"): the text must then say "(Abrogé)",
     or a repealed article would read as an empty one.
     """
-    word = _REPEAL.match(m.group(0))
+    word = _REPEAL.match(note)
     return f" ({word.group(1)}) " if word else " "
 
 

@@ -1,0 +1,50 @@
+"""Every command is documented with an example; every config key is in the README."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import ROOT, run_watcher
+from watcher.cli import cli
+from watcher.config import TABLES
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+COMMANDS = sorted(cli.commands)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    res = run_watcher(command, "-h")
+    assert res.code == 0, res.err
+    assert "Example:" in res.out and f"watcher {command}" in res.out
+
+
+def test_group_help() -> None:
+    res = run_watcher("-h")
+    assert res.code == 0 and "Example:" in res.out
+    for command in COMMANDS:
+        assert command in res.out
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_is_in_the_readme(command: str) -> None:
+    assert f"watcher {command}" in README
+
+
+@pytest.mark.parametrize(
+    "table, key",
+    [(t, k.name) for t, keys in TABLES.items() for k in keys],
+)
+def test_every_config_key_is_documented(table: str, key: str) -> None:
+    header = {"settings": "### `[settings]`", "topic": "### `[[topic]]`", "source": "### `[[source]]`"}[table]
+    section = README.split(header, 1)[1].split("\n### ", 1)[0]
+    assert re.search(rf"^\| `{key}` \|", section, re.MULTILINE), f"{table}.{key} missing from README"
+
+
+def test_readme_test_command_is_what_ci_runs() -> None:
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    command = "python3 -m pip install -q -e '.[test]' && python3 -m pytest"
+    assert command in README and command in ci
+
