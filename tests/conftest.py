@@ -64,6 +64,18 @@ def code_penal_2024_page() -> bytes:
     return (head + meta_block + frame[text_open:text_body] + arts + tail).encode("utf-8")
 
 
+def code_penal_old_art454_459() -> bytes:
+    """The recorded 2018 old-layout Code pénal cut to the same span as the 2024
+    excerpt (chapter VI heading through art. 459), so the two layouts can be
+    compared page for page."""
+    page = recording(CODE_PENAL_OLD).decode("utf-8")
+    first = page.index("&nbsp;&nbsp;<A NAME='Art.1'>")
+    chapter = page.rindex("<A NAME='LNK", 0, page.index("NAME='Art.454'"))
+    after = page.index("&nbsp;&nbsp;<A NAME='Art.460'")
+    end = page.index("</th>", page.index("NAME='Art.566'"))
+    return (page[:first] + page[chapter:after] + page[end:]).encode("utf-8")
+
+
 @dataclass
 class Route:
     body: bytes

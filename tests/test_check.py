@@ -15,6 +15,7 @@ from conftest import (
     LOI_1994_2024,
     LocalServer,
     code_penal_2024_page,
+    code_penal_old_art454_459,
     recording,
     run_watcher,
     write_config,
@@ -139,7 +140,7 @@ def test_note_only_change_gives_no_alert(cp: Watcher, server: LocalServer) -> No
 
 def test_same_text_under_the_2024_layout_gives_no_alert(tmp_path: Path, server: LocalServer) -> None:
     path = "/eli/loi/1867/06/08/1867060850/justel"
-    url = server.serve(path, recording(CODE_PENAL_OLD))
+    url = server.serve(path, code_penal_old_art454_459())
     # 458bis was really amended between the two recordings, so it is left out here
     w = Watcher(tmp_path, server, source(url, extra='articles = ["454", "457", "458", "458ter", "458quater", "459"]'))
     w.check()
@@ -149,7 +150,7 @@ def test_same_text_under_the_2024_layout_gives_no_alert(tmp_path: Path, server: 
     # ... and 458bis, watched too, shows its real 2022-2023 amendment as one alert
     (tmp_path / "b").mkdir()
     w2 = Watcher(tmp_path / "b", server, source(url, extra='articles = ["458", "458bis"]'))
-    server.serve(path, recording(CODE_PENAL_OLD))
+    server.serve(path, code_penal_old_art454_459())
     w2.check()
     server.serve(path, code_penal_2024_page())
     w2.check()
@@ -193,6 +194,17 @@ def test_another_law_at_the_url_is_broken(cp: Watcher, server: LocalServer) -> N
     cp.check(expect=1)
     (alert,) = cp.alerts()
     assert alert["kind"] == "source_broken" and "numac 1994009284" in alert["reason"]
+
+
+def test_truncated_page_is_broken_not_removals(cp: Watcher, server: LocalServer) -> None:
+    cp.check()
+    page = code_penal()
+    cut = page.index("&nbsp;&nbsp;<A NAME='Art.300'")
+    server.serve(cp.path, (page[:cut] + "</th></tr></table></BODY></HTML>").encode("utf-8"))  # type: ignore[attr-defined]
+    cp.check(expect=1)
+    (alert,) = cp.alerts()
+    assert alert["kind"] == "source_broken" and "truncated" in alert["reason"]
+    assert cp.status()["cp"]["documents"] == 4
 
 
 def test_http_errors_count_towards_broken(cp: Watcher, server: LocalServer) -> None:
@@ -274,6 +286,16 @@ def test_article_that_disappears_and_reappears(cp: Watcher, server: LocalServer)
     cp.check()
     back = cp.alerts()[-1]
     assert back["kind"] == "added" and back["ref"] == "458quater" and "watched again" in back["reason"]
+
+
+def test_listed_article_missing_from_the_page_is_a_warning(tmp_path: Path, server: LocalServer) -> None:
+    url = server.serve("/cp", recording(CODE_PENAL_OLD))
+    w = Watcher(tmp_path, server, source(url, extra='articles = ["458", "458quinquies"]'))
+    res = w.check()
+    assert "458quinquies" in res.err  # logged
+    st = w.status()["cp"]
+    assert st["ok"] is True and st["documents"] == 1
+    assert st["warning"] == "listed article(s) not on the page: 458quinquies"
 
 
 def test_one_failing_source_does_not_stop_the_others(tmp_path: Path, server: LocalServer) -> None:

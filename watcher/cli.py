@@ -223,6 +223,7 @@ def status(state: State, as_json: bool) -> None:
                 "last_success": _local(r.get("last_success"), tz),
                 "consecutive_failures": r.get("consecutive_failures", 0),
                 "last_error": r.get("last_error"),
+                "warning": r.get("warning"),
                 "documents": counts.get(s.id, 0),
                 "url": s.url,
             }
@@ -236,6 +237,8 @@ def status(state: State, as_json: bool) -> None:
         if o["state"] != "ok" and o["last_error"]:
             since = f" (since {o['since']})" if o["since"] else ""
             click.echo(f"    {o['consecutive_failures']} failure(s){since}: {o['last_error']}")
+        if o["warning"]:
+            click.echo(f"    warning: {o['warning']}")
 
 
 @cli.command(context_settings=CONTEXT)

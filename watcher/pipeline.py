@@ -77,12 +77,7 @@ def check_source(
         digest = store.put_payload(fetched.content, fetched.content_type)
         try:
             parsed = adapter(source.kind)(fetched.content, fetched.final_url or source.url, source, fetched.charset)
-            row = store.source(source.id) or {}
-            if row.get("law_numac") and parsed.identity and parsed.identity != row["law_numac"]:
-                raise ParseError(
-                    f"the page now holds numac {parsed.identity}, not {row['law_numac']} as before; "
-                    "the URL may point to another text"
-                )
+            _sanity(store.source(source.id) or {}, parsed)
         except ParseError as e:
             store.record_fetch(**_fetch_row(source, fetched, started, digest, f"parse error: {e}"))
             # A page we cannot read must be fetched in full next time.
@@ -94,6 +89,28 @@ def check_source(
         store.save_validators(source.url, fetched.etag, fetched.last_modified, digest)
         result = _success(store, source, started, not_modified=False, parsed=parsed)
         return CheckResult(source.id, True, "ok", alerts=alerts + result.alerts)
+
+
+def _sanity(row: dict[str, Any], parsed: Parsed) -> None:
+    """Refuse a parse that looks like another page or a truncated one.
+
+    Justel never drops a repealed article (it prints "Abrogé"), so a page
+    that lost most of the articles it had is a cut-off or wrong page, and
+    reading it would raise false "removed" alerts.
+    """
+    if row.get("law_numac") and parsed.identity and parsed.identity != row["law_numac"]:
+        raise ParseError(
+            f"the page now holds numac {parsed.identity}, not {row['law_numac']} as before; "
+            "the URL may point to another text"
+        )
+    previous = set(json.loads(row["refs"])) if row.get("refs") else set()
+    if len(previous) >= 4:
+        kept = len(previous & parsed.refs)
+        if kept * 2 < len(previous):
+            raise ParseError(
+                f"the page holds only {kept} of the {len(previous)} articles it had; "
+                "it looks truncated or is another page"
+            )
 
 
 def _fetch_row(
@@ -145,6 +162,9 @@ def _success(
         values["law_numac"] = parsed.identity or row.get("law_numac")
         values["law_title"] = parsed.title
         values["refs"] = json.dumps(sorted(parsed.refs))
+        values["warning"] = "; ".join(parsed.warnings) or None
+        for w in parsed.warnings:
+            log.warning("%s: %s", source.id, w)
         if not row.get("baseline_at"):
             values["baseline_at"] = when
     store.update_source(source.id, **values)

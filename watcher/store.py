@@ -59,7 +59,8 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
             broken_since TEXT,
             law_numac TEXT,                         -- what the page said it is, to catch a wrong page
             law_title TEXT,
-            refs TEXT                               -- JSON: every article ref of the last good parse
+            refs TEXT,                              -- JSON: every article ref of the last good parse
+            warning TEXT                            -- e.g. listed articles missing from the page
         );
         CREATE TABLE http_cache (
             url TEXT PRIMARY KEY,

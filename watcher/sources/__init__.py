@@ -37,6 +37,7 @@ class Parsed:
     title: str
     docs: tuple[Doc, ...]  # the watched ones
     refs: frozenset[str] = field(default_factory=frozenset)  # every ref on the page, watched or not
+    warnings: tuple[str, ...] = ()  # worth telling the operator, not worth failing for
 
 
 Adapter = Callable[[bytes, str, Source, "str | None"], Parsed]

@@ -354,9 +354,7 @@ def parse(data: bytes, url: str, source: Source, charset: str | None = None) -> 
         )
         for art, reason in select(law, source.articles, source.articles_matching)
     )
-    return Parsed(
-        identity=law.numac,
-        title=law.title,
-        docs=docs,
-        refs=frozenset(a.ref for a in law.articles),
-    )
+    refs = frozenset(a.ref for a in law.articles)
+    missing = sorted({normalize_ref(a) for a in source.articles} - refs)
+    warnings = (f"listed article(s) not on the page: {', '.join(missing)}",) if missing else ()
+    return Parsed(identity=law.numac, title=law.title, docs=docs, refs=refs, warnings=warnings)
