@@ -269,7 +269,77 @@ def test_articles_matching_follows_content(tmp_path: Path, server: LocalServer) 
     w.check()
     removed = w.alerts()[-1]
     assert removed["kind"] == "removed" and removed["ref"] == "458ter"
-    assert "no longer matches" in removed["reason"]
+    assert "no longer selected" in removed["reason"]
+    # the alert shows what the article says now, and how it differs
+    assert removed["after"] is not None and "est dépositaire de secrets" in removed["after"]
+    assert "secret professionnel" in "".join(t for op, t in removed["diff"] if op == "-")
+
+
+def test_rewording_that_drops_the_watched_phrase_shows_the_new_words(tmp_path: Path, server: LocalServer) -> None:
+    url = server.serve("/cp", recording(CODE_PENAL_OLD))
+    w = Watcher(tmp_path, server, source(url, extra='articles_matching = ["des secrets qu\'on leur confie"]'))
+    w.check()
+    assert w.status()["cp"]["documents"] == 1
+    page = edit_article(code_penal(), "458", "des secrets qu'on leur confie", "des secrets qui leur sont confiés")
+    server.serve("/cp", page.encode("utf-8"))
+    w.check()
+    (alert,) = w.alerts()
+    assert alert["kind"] == "removed" and alert["ref"] == "458"
+    assert "des secrets qui leur sont confiés" in alert["after"]
+    added = "".join(t for op, t in alert["diff"] if op == "+")
+    assert "qui" in added and "sont confiés" in added
+
+
+def test_two_sources_on_one_url_each_parse_it(tmp_path: Path, server: LocalServer) -> None:
+    url = server.serve("/cp", recording(CODE_PENAL_OLD))
+    w = Watcher(tmp_path, server, source(url, "a", 'articles = ["458"]') + source(url, "b", 'articles = ["458bis"]'))
+    w.check()
+    st = w.status()
+    assert st["a"]["documents"] == 1 and st["b"]["documents"] == 1
+    page = edit_article(code_penal(), "458bis", "peut, sans préjudice", "doit, sans préjudice")
+    server.serve("/cp", page.encode("utf-8"))
+    w.check()
+    (alert,) = w.alerts()
+    assert alert["source_id"] == "b" and alert["ref"] == "458bis"
+
+
+def test_changing_the_selection_refetches_and_stays_quiet(tmp_path: Path, server: LocalServer) -> None:
+    url = server.serve("/cp", recording(CODE_PENAL_OLD))
+    w = Watcher(tmp_path, server, source(url, extra='articles = ["458"]'))
+    w.check()
+    # the operator adds 458ter: the page is unchanged (a 304 would hide it), so it is fetched in full
+    w.config = write_config(tmp_path / "sources.toml", source(url, extra='articles = ["458", "458ter"]'))
+    server.requests.clear()
+    w.check()
+    assert "If-None-Match" not in server.requests[0][1]
+    assert w.status()["cp"]["documents"] == 2
+    assert w.alerts() == []  # the law did not change: no alert
+    # ... and a later amendment of 458ter is a real "changed" with its diff
+    page = edit_article(code_penal(), "458ter", "concertation", "réunion")
+    server.serve("/cp", page.encode("utf-8"))
+    w.check()
+    (alert,) = w.alerts()
+    assert alert["kind"] == "changed" and alert["ref"] == "458ter" and alert["before"]
+    # dropping it from the list again is silent too
+    w.config = write_config(tmp_path / "sources.toml", source(url, extra='articles = ["458"]'))
+    w.check()
+    assert len(w.alerts()) == 1 and w.status()["cp"]["documents"] == 1
+
+
+def test_moving_a_source_to_another_url_of_the_same_law(tmp_path: Path, server: LocalServer) -> None:
+    old = server.serve("/change_lg.pl?cn=1867060801", recording(CODE_PENAL_OLD))
+    w = Watcher(tmp_path, server, source(old, extra='articles = ["458"]'))
+    w.check()
+    new = server.serve("/article.pl?cn_search=1867060801", recording(CODE_PENAL_OLD))
+    w.config = write_config(tmp_path / "sources.toml", source(new, extra='articles = ["458"]'))
+    w.check()
+    assert w.alerts() == [] and w.status()["cp"]["documents"] == 1
+    assert len(w("history", "cp", "458", "--json").json()) == 1  # same document, same version
+    # and pointing it at another law is a fresh start, not "broken forever"
+    other = server.serve("/loi1994", recording(LOI_1994_2024))
+    w.config = write_config(tmp_path / "sources.toml", source(other, extra='articles = ["1"]'))
+    w.check()
+    assert w.status()["cp"]["ok"] is True
 
 
 def test_article_that_disappears_and_reappears(cp: Watcher, server: LocalServer) -> None:

@@ -96,6 +96,26 @@ CASES = [
         ['key "host_delay"', "must be a number, not a boolean"],
     ),
     (
+        "bad-ipv6-url",
+        TOPIC + GOOD_SOURCE.replace("https://www.ejustice.just.fgov.be/", "http://[::1/"),
+        ['key "url"', "is not a valid URL"],
+    ),
+    (
+        "bad-port",
+        TOPIC + GOOD_SOURCE.replace("www.ejustice.just.fgov.be/", "www.ejustice.just.fgov.be:99999/"),
+        ['key "url"', "is not a valid URL"],
+    ),
+    (
+        "infinite-timeout",
+        "[settings]\ntimeout = inf\n" + TOPIC + GOOD_SOURCE,
+        ['key "timeout"', "at most 3600"],
+    ),
+    (
+        "nan-delay",
+        "[settings]\nhost_delay = nan\n" + TOPIC + GOOD_SOURCE,
+        ['key "host_delay"', "at most 3600"],
+    ),
+    (
         "bad-id",
         TOPIC + GOOD_SOURCE.replace('id = "code-penal-fr"', 'id = "Code Pénal"'),
         ['key "id"', "lowercase"],
@@ -133,6 +153,13 @@ def test_unknown_source_id_is_a_usage_error(tmp_path: Path) -> None:
     res = run_watcher("--config", str(cfg), "check", "code-penal")
     assert res.code == 2 and 'no [[source]] with id "code-penal"' in res.err
     assert not (tmp_path / "watcher.db").exists()
+
+
+def test_unusable_database_path_is_a_clear_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "sources.toml"
+    cfg.write_text(TOPIC + GOOD_SOURCE, encoding="utf-8")
+    res = run_watcher("--config", str(cfg), "--db", "/proc/nope/x.db", "check")
+    assert res.code == 1 and "Traceback" not in res.err and "/proc/nope" in res.err
 
 
 def test_environment_variables_stand_for_options(tmp_path: Path) -> None:

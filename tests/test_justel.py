@@ -133,12 +133,11 @@ def test_windows_1252_without_declared_charset_keeps_accents() -> None:
     assert "dépositaires" in b.article("458").text  # type: ignore[union-attr]
 
 
-def test_misdeclared_charset_is_only_a_hint() -> None:
-    # the 1994 page is ISO-8859-1 bytes declaring iso-8859-1; the 2016 NL page too;
+def test_misdeclared_charset_is_ignored() -> None:
     # the stub is UTF-8 bytes declaring iso-8859-1 (re-encoded by whoever saved it)
     stub = recording(CPAS_STUB)
     assert b'charset="iso-8859-1"' in stub
-    law = parse_law(stub, "", charset="iso-8859-1")
+    law = parse_law(stub, "")
     assert "Région wallonne" in law.articles[0].text
     assert "Ã" not in law.articles[0].text
 
@@ -159,13 +158,40 @@ def test_dutch_old_layout_synthetic_windows_1252() -> None:
         (b"", "empty page"),
         (b"   \n", "empty page"),
         (b"<html><body><h1>Request blocked</h1></body></html>", "not a Justel law page"),
-        (b'<html><body><div id="list-title-3" class="box"><h2>Texte</h2></div></body></html>', "no article"),
+        (b'<html><body><div id="list-title-3" class="box"><h2>Texte</h2></div></main></body></html>', "no article"),
+        (b'<html><body><div id="list-title-3" class="box"><A NAME=\'Art.1\'></A>Article 1. Texte.', "truncated"),
+        (b"<HTML><A name=\"texte\"> </A><A NAME='Art.1'>Article </A> 1. Texte.", "truncated"),
     ],
-    ids=["empty", "blank", "bot-wall", "text-block-without-articles"],
+    ids=["empty", "blank", "bot-wall", "text-block-without-articles", "2024-cut-in-text", "old-cut-in-text"],
 )
 def test_unrecognisable_pages_are_errors(data: bytes, why: str) -> None:
     with pytest.raises(ParseError, match=why):
         parse_law(data, "")
+
+
+def test_page_without_numac_is_a_parse_error() -> None:
+    page = recording(CODE_PENAL_OLD).decode("utf-8")
+    start, end = page.index('<A name="titre">'), page.index('<A name="tablematiere">')
+    with pytest.raises(ParseError, match="numac"):
+        parse_law((page[:start] + page[end:]).encode("utf-8"), "")
+
+
+def test_name_attribute_after_href() -> None:
+    page = recording(CODE_PENAL_OLD).decode("utf-8")
+    swapped = page.replace("<A NAME='Art.458' HREF='#Art.457'>", "<A HREF='#Art.457' NAME='Art.458'>")
+    assert swapped != page
+    a, b = parse_law(page.encode(), ""), parse_law(swapped.encode(), "")
+    assert len(b.articles) == len(a.articles) and b.article("458") == a.article("458")
+
+
+def test_a_second_version_of_an_article_is_kept_and_selected_with_it() -> None:
+    page = recording(CODE_PENAL_OLD).decode("utf-8")
+    i = page.index("&nbsp;&nbsp;<A NAME='Art.458bis'")
+    future = "&nbsp;&nbsp;<A NAME='Art.458' HREF='#Art.457'>Art.</A> <A HREF='#Art.458bis'> 458</A>. Texte futur.<BR><BR>"
+    law = parse_law((page[:i] + future + page[i:]).encode(), "")
+    assert law.article("458~2").text == "Texte futur."  # type: ignore[union-attr]
+    assert law.article("458").text.startswith(ART_458_START)  # type: ignore[union-attr]
+    assert [a.ref for a, _ in justel.select(law, ("458",), ())] == ["458", "458~2"]
 
 
 def test_eli_help_page_is_a_parse_error() -> None:

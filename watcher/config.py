@@ -40,12 +40,13 @@ class Key:
     check: Callable[[Any], str | None] | None = None  # returns an error or None
 
 
-def _positive(v: Any) -> str | None:
-    return None if v > 0 else "must be greater than 0"
+def _between(low: float, high: float, *, low_open: bool = False) -> Callable[[Any], str | None]:
+    def check(v: Any) -> str | None:
+        if v != v or (v <= low if low_open else v < low) or v > high:  # v != v: NaN
+            return f"must be {'greater than' if low_open else 'at least'} {low:g} and at most {high:g}"
+        return None
 
-
-def _non_negative(v: Any) -> str | None:
-    return None if v >= 0 else "must be 0 or more"
+    return check
 
 
 def _timezone(v: Any) -> str | None:
@@ -63,7 +64,11 @@ def _slug(v: Any) -> str | None:
 
 
 def _url(v: Any) -> str | None:
-    parts = urlsplit(v)
+    try:
+        parts = urlsplit(v)
+        parts.port  # noqa: B018 -- raises ValueError on a bad port
+    except ValueError as e:
+        return f'"{v}" is not a valid URL ({e})'
     if parts.scheme not in ("http", "https"):
         return f'"{v}" is not an http(s) URL'
     if not parts.hostname:
@@ -86,13 +91,13 @@ SETTINGS: tuple[Key, ...] = (
     Key("database", "str", "watcher.db", "SQLite database path, relative to the config file."),
     Key("archive_dir", "str", "alerts", "Folder of the static alert archive, relative to the config file."),
     Key("timezone", "str", "Europe/Brussels", "Time zone for dates shown to people.", check=_timezone),
-    Key("timeout", "float", 30.0, "Seconds before an HTTP request is abandoned.", check=_positive),
-    Key("max_bytes", "int", 20_000_000, "Largest response accepted, in bytes.", check=_positive),
-    Key("host_delay", "float", 5.0, "Minimum seconds between two requests to the same host.", check=_non_negative),
+    Key("timeout", "float", 30.0, "Seconds before an HTTP request is abandoned.", check=_between(0, 3600, low_open=True)),
+    Key("max_bytes", "int", 20_000_000, "Largest response accepted, in bytes.", check=_between(1000, 2_000_000_000)),
+    Key("host_delay", "float", 5.0, "Minimum seconds between two requests to the same host.", check=_between(0, 3600)),
     Key(
         "failures_before_broken", "int", 3,
         "Consecutive fetch failures before a source is reported broken (a page that no longer parses is broken at once).",
-        check=_positive,
+        check=_between(1, 1000),
     ),
 )
 

@@ -12,15 +12,18 @@ import os
 from pathlib import Path
 from typing import Iterator
 
-from .errors import LockedError
+from .errors import LockedError, StoreError
 
 
 @contextlib.contextmanager
 def exclusive(db_path: Path) -> Iterator[None]:
     """Hold the lock of ``db_path`` or raise :class:`LockedError` at once."""
     lock_path = db_path.with_name(db_path.name + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as e:
+        raise StoreError(f"cannot create the lock file {lock_path}: {e.strerror}") from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -51,7 +51,8 @@ def check_source(
 ) -> CheckResult:
     """Run one check of ``source`` and record everything it learned."""
     store.ensure_source(source.id, source.kind, source.url, source.title)
-    validators = store.validators(source.url)
+    config_hash = _config_hash(source)
+    validators = store.validators(source.id, source.url, config_hash)
     started = now()
     try:
         fetched = http.get(source.url, etag=validators.etag, last_modified=validators.last_modified)
@@ -81,14 +82,21 @@ def check_source(
         except ParseError as e:
             store.record_fetch(**_fetch_row(source, fetched, started, digest, f"parse error: {e}"))
             # A page we cannot read must be fetched in full next time.
-            store.forget_validators(source.url)
+            store.forget_validators(source.id, source.url)
             return _failure(store, config, source, f"parse error: {e}", at_once=True, when=started)
 
         fetch_id = store.record_fetch(**_fetch_row(source, fetched, started, digest, None))
-        alerts = _apply(store, config, source, parsed, started, fetch_id, digest)
-        store.save_validators(source.url, fetched.etag, fetched.last_modified, digest)
+        alerts = _apply(store, source, parsed, started, fetch_id, digest, config_hash)
+        store.save_validators(source.id, source.url, fetched.etag, fetched.last_modified, digest, config_hash)
         result = _success(store, source, started, not_modified=False, parsed=parsed)
+        store.update_source(source.id, config_hash=config_hash)
         return CheckResult(source.id, True, "ok", alerts=alerts + result.alerts)
+
+
+def _config_hash(source: Source) -> str:
+    """What a parse of this source depends on besides the bytes."""
+    parts = [source.kind, source.url, "\x1f".join(source.articles), "\x1f".join(source.articles_matching)]
+    return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:16]
 
 
 def _sanity(row: dict[str, Any], parsed: Parsed) -> None:
@@ -206,19 +214,27 @@ def _hash(doc: Doc) -> str:
 
 
 def _apply(
-    store: Store, config: Config, source: Source, parsed: Parsed, when: str, fetch_id: int, digest: str
+    store: Store, source: Source, parsed: Parsed, when: str, fetch_id: int, digest: str, config_hash: str
 ) -> int:
-    """Store the docs of a good parse and raise the alerts they call for."""
+    """Store the docs of a good parse and raise the alerts they call for.
+
+    When the operator changed the source's selection since the last good
+    parse, articles that were already on the page and merely enter or leave
+    the selection are recorded silently: the law did not change.
+    """
     row = store.source(source.id) or {}
     baseline = not row.get("baseline_at")
     previous_refs = set(json.loads(row["refs"])) if row.get("refs") else set()
+    reselected = bool(row.get("config_hash")) and row.get("config_hash") != config_hash
     known = store.documents(source.id)
     seen: set[str] = set()
     count = 0
 
-    def alert(kind: str, doc_row: dict[str, Any], before: str | None, after: str | None, reason: str) -> None:
+    def alert(
+        kind: str, doc_row: dict[str, Any], before: str | None, after: str | None, reason: str, *, quiet: bool = False
+    ) -> None:
         nonlocal count
-        if baseline:
+        if baseline or quiet:
             return
         store.insert_alert(
             {
@@ -251,10 +267,9 @@ def _apply(
             )
             version = _new_version(store, doc_id, doc, h, when, fetch_id, digest)
             store.update_document(doc_id, current_version=version)
-            why = (
-                f"now watched: {doc.reason}" if doc.ref in previous_refs else f"new article on the page ({doc.reason})"
-            )
-            alert("added", dict(meta, id=doc_id, ref=doc.ref), None, doc.text, why)
+            was_there = doc.ref in previous_refs
+            why = f"now watched: {doc.reason}" if was_there else f"new article on the page ({doc.reason})"
+            alert("added", dict(meta, id=doc_id, ref=doc.ref), None, doc.text, why, quiet=was_there and reselected)
             continue
         doc_id = current["id"]
         if current["hash"] == h:
@@ -274,11 +289,14 @@ def _apply(
         if key in seen or not current["present"]:
             continue
         store.update_document(current["id"], present=0)
-        if current["ref"] in parsed.refs:
-            why = "no longer matches the source's selection (articles / articles_matching)"
+        now_text = parsed.texts.get(current["ref"])
+        if now_text is not None:
+            # Show what the article says now: a rewording that drops the
+            # watched phrase is exactly what readers need to see.
+            why = "no longer selected by the source's articles / articles_matching"
+            alert("removed", current, current["text"], now_text, why, quiet=reselected and now_text == current["text"])
         else:
-            why = "no longer on the page"
-        alert("removed", current, current["text"], None, why)
+            alert("removed", current, current["text"], None, "no longer on the page")
     return count
 
 
@@ -309,6 +327,9 @@ def check_all(
     for source in chosen:
         try:
             results.append(check_source(store, http, config, source))
-        except SourceError as e:  # adapters raise ParseError; anything else is ours to see
+        except SourceError as e:
             results.append(CheckResult(source.id, False, "failing", error=str(e)))
+        except Exception as e:  # noqa: BLE001 -- a bug in one adapter must not stop the others
+            log.exception("%s: internal error", source.id)
+            results.append(CheckResult(source.id, False, "failing", error=f"internal error: {type(e).__name__}: {e}"))
     return results

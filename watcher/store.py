@@ -60,14 +60,18 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
             law_numac TEXT,                         -- what the page said it is, to catch a wrong page
             law_title TEXT,
             refs TEXT,                              -- JSON: every article ref of the last good parse
-            warning TEXT                            -- e.g. listed articles missing from the page
+            warning TEXT,                           -- e.g. listed articles missing from the page
+            config_hash TEXT                        -- selection settings of the last good parse
         );
-        CREATE TABLE http_cache (
-            url TEXT PRIMARY KEY,
+        CREATE TABLE http_cache (                   -- per source: two sources on one URL each parse it
+            source_id TEXT NOT NULL,
+            url TEXT NOT NULL,
             etag TEXT,
             last_modified TEXT,
             sha256 TEXT,
-            updated_at TEXT NOT NULL
+            config_hash TEXT,                       -- the source's settings these validators were earned with
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (source_id, url)
         );
         CREATE TABLE payloads (
             sha256 TEXT PRIMARY KEY,
@@ -178,7 +182,7 @@ class Store:
             db.execute("PRAGMA foreign_keys=ON")
             store = cls(db, path)
             store._migrate()
-        except sqlite3.DatabaseError as e:
+        except (sqlite3.DatabaseError, OSError) as e:
             raise StoreError(f"{path}: cannot use database: {e}") from None
         return store
 
@@ -216,7 +220,11 @@ class Store:
         if row is None:
             self.db["sources"].insert({"id": source_id, "kind": kind, "url": url, "title": title})
         elif (row["kind"], row["url"], row["title"]) != (kind, url, title):
-            self.db["sources"].update(source_id, {"kind": kind, "url": url, "title": title})
+            values: dict[str, Any] = {"kind": kind, "url": url, "title": title}
+            if row["url"] != url:
+                # What the old URL held says nothing about the new one.
+                values.update(law_numac=None, refs=None)
+            self.db["sources"].update(source_id, values)
         row = self.source(source_id)
         assert row is not None
         return row
@@ -233,20 +241,37 @@ class Store:
 
     # -- HTTP cache and payloads --------------------------------------------
 
-    def validators(self, url: str) -> Validators:
-        rows = list(self.db.query("SELECT etag, last_modified FROM http_cache WHERE url = ?", [url]))
-        if not rows:
+    def validators(self, source_id: str, url: str, config_hash: str) -> Validators:
+        """The ETag / Last-Modified to send, or none when the source's settings
+        changed since (a 304 would then hide articles newly selected)."""
+        rows = list(
+            self.db.query(
+                "SELECT etag, last_modified, config_hash FROM http_cache WHERE source_id = ? AND url = ?",
+                [source_id, url],
+            )
+        )
+        if not rows or rows[0]["config_hash"] != config_hash:
             return Validators(None, None)
         return Validators(rows[0]["etag"], rows[0]["last_modified"])
 
-    def save_validators(self, url: str, etag: str | None, last_modified: str | None, digest: str) -> None:
+    def save_validators(
+        self, source_id: str, url: str, etag: str | None, last_modified: str | None, digest: str, config_hash: str
+    ) -> None:
         self.db["http_cache"].upsert(
-            {"url": url, "etag": etag, "last_modified": last_modified, "sha256": digest, "updated_at": utcnow()},
-            pk="url",
+            {
+                "source_id": source_id,
+                "url": url,
+                "etag": etag,
+                "last_modified": last_modified,
+                "sha256": digest,
+                "config_hash": config_hash,
+                "updated_at": utcnow(),
+            },
+            pk=("source_id", "url"),
         )
 
-    def forget_validators(self, url: str) -> None:
-        self.db.execute("DELETE FROM http_cache WHERE url = ?", [url])
+    def forget_validators(self, source_id: str, url: str) -> None:
+        self.db.execute("DELETE FROM http_cache WHERE source_id = ? AND url = ?", [source_id, url])
 
     def put_payload(self, data: bytes, content_type: str | None) -> str:
         digest = sha256(data)

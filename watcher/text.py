@@ -11,20 +11,15 @@ import html
 import re
 import unicodedata
 
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.IGNORECASE
-)
+def decode_html(data: bytes) -> str:
+    """Decode a page's bytes, trusting the bytes and never the declaration.
 
-
-def decode_html(data: bytes, declared: str | None = None) -> str:
-    """Decode a page's bytes, trusting the bytes over any declaration.
-
-    ejustice serves windows-1252, often undeclared, and many saved copies are
-    UTF-8 while still carrying ``<meta charset="iso-8859-1">``.  Text in
-    windows-1252 with accents is almost never valid UTF-8, so a strict UTF-8
-    decode that succeeds is the best evidence there is.  Otherwise windows-1252
-    (a superset of the printable ISO-8859-1) is used, whatever was declared,
-    unless the declaration names something else that decodes cleanly.
+    ejustice and the Chamber serve windows-1252, often undeclared or
+    misdeclared (``<meta charset=utf-8>`` on windows-1252 bytes, and saved
+    copies in UTF-8 that still say iso-8859-1).  Text in windows-1252 with
+    accents is almost never valid UTF-8, so a strict UTF-8 decode that
+    succeeds is the best evidence there is; otherwise the bytes are read as
+    windows-1252, a superset of the printable ISO-8859-1.
     """
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
@@ -32,17 +27,6 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    hint = declared
-    if hint is None:
-        m = _META_CHARSET.search(data[:4096])
-        hint = m.group(1).decode("ascii", "replace") if m else None
-    if hint:
-        hint = hint.lower()
-        if hint not in {"utf-8", "utf8", "iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii"}:
-            try:
-                return data.decode(hint)
-            except (LookupError, UnicodeDecodeError):
-                pass
     # cp1252 leaves five bytes undefined; map those through latin-1 so that
     # nothing is lost and nothing raises.
     return data.decode("cp1252", errors="watcher-latin1")
@@ -104,25 +88,36 @@ def collapse(text: str) -> str:
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form of ``text`` for matching."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    # Amendment brackets ("des secrets [qu'on leur confie]") are markup, not words.
+    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("[", "").replace("]", ""))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(_typography(stripped).split())
 
 
 _REF = re.compile(r"^(\d+)([A-Za-z]*)(.*)$")
+_ART_PREFIX = re.compile(r"^(?:art(?:icle|ikel)?\.?)\s*", re.IGNORECASE)
+_BASE_REF = re.compile(r"^\d+[a-z]*(?:/\d+)?|^[A-Za-z]+$")
 
 
 def normalize_ref(ref: str) -> str:
     """Canonical article number: ``"Art.136Quinquies"`` -> ``"136quinquies"``.
 
-    Latin suffixes are lower-cased and stray dots dropped; a purely alphabetic
-    number such as ``M`` (the stub article of the federal CPAS law) is kept.
+    Latin suffixes are lower-cased, an "Art."/"article" prefix and stray dots
+    dropped, and "1er" (how "premier" is printed) read as "1"; a purely
+    alphabetic number such as ``M`` (the stub article of the federal CPAS
+    law) is kept.
     """
-    ref = ref.strip()
-    if ref.lower().startswith("art."):
-        ref = ref[4:]
-    ref = ref.strip().rstrip(".").strip()
+    ref = _ART_PREFIX.sub("", ref.strip()).strip().rstrip(".").strip()
     m = _REF.match(ref)
     if not m:
         return ref
-    return m.group(1) + m.group(2).lower() + m.group(3).replace(" ", "")
+    suffix = m.group(2).lower()
+    if suffix == "er":
+        suffix = ""
+    return m.group(1) + suffix + m.group(3).replace(" ", "")
+
+
+def base_ref(ref: str) -> str:
+    """The article a variant belongs to: ``"458~2"`` or ``"458_DROIT_FUTUR"`` -> ``"458"``."""
+    m = _BASE_REF.match(ref)
+    return m.group(0) if m else ref

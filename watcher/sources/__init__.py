@@ -9,7 +9,7 @@ diff, alerts), the same way for every kind.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Mapping
 
 from ..config import Source
 
@@ -36,7 +36,11 @@ class Parsed:
     identity: str | None  # e.g. the law's numac: a different one means a wrong page
     title: str
     docs: tuple[Doc, ...]  # the watched ones
-    refs: frozenset[str] = field(default_factory=frozenset)  # every ref on the page, watched or not
+
+    @property
+    def refs(self) -> frozenset[str]:
+        return frozenset(self.texts)
+    texts: Mapping[str, str] = field(default_factory=dict)  # every ref on the page -> its text, watched or not
     warnings: tuple[str, ...] = ()  # worth telling the operator, not worth failing for
 
 

@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 from ..errors import ParseError
 from ..config import Source
 from ..models import Article, Law
-from ..text import collapse, decode_html, fold, html_to_lines, normalize_ref
+from ..text import base_ref, collapse, decode_html, fold, html_to_lines, normalize_ref
 from . import Doc, Parsed
 
 _SECTION_2024 = re.compile(r"""<div\s+id=["']list-title-3["'][^>]*>""", re.IGNORECASE)
@@ -40,7 +40,10 @@ _TITLE_OLD = re.compile(r"""<A\s+name=["']?titre["']?\s*>""", re.IGNORECASE)
 # (so neither Art./LNK anchors nor the search-hit anchors "hit1").
 _NEXT_SECTION_OLD = re.compile(r"""<A\s+name=["']?(?!texte\b)[a-z_]+["']?\s*>""", re.IGNORECASE)
 
-_ANCHOR = re.compile(r"""<A\s+NAME\s*=\s*["']?(Art\.[^"'\s>]+|LNK\d+)["']?[^>]*>""", re.IGNORECASE)
+# NAME may come after other attributes (<A HREF='#Art.457' NAME='Art.458'>).
+_ANCHOR = re.compile(
+    r"""<A\b[^>]*?\bNAME\s*=\s*["']?(Art\.[^"'\s>]+|LNK\d+)["']?[^>]*>""", re.IGNORECASE
+)
 _LABEL = re.compile(
     r"^(?:Art\.|Article|Artikel|Artikels?)\s*([0-9A-Za-z][0-9A-Za-z/.\-]*?)\s*\.(?!\d)\s*",
 )
@@ -94,22 +97,25 @@ _TEXT_H2 = re.compile(r"<h2[^>]*>\s*([^<]+?)\s*</h2>", re.IGNORECASE)
 _EDITORIAL = re.compile(r"\s*(?:\(NOTE\b|\(NOTA\b|<)", re.IGNORECASE)
 
 
-def parse_law(data: bytes, url: str = "", *, charset: str | None = None) -> Law:
+def parse_law(data: bytes, url: str = "") -> Law:
     """Parse a Justel consolidated-law page into a :class:`Law`.
 
     Raises :class:`ParseError` when the page is not a recognisable law page
-    (the ELI "no result" help page, a bot wall, an empty body) or has no
-    article at all: never an empty law.
+    (the ELI "no result" help page, a bot wall, an empty body), when it is
+    cut off inside the text, has no numac or has no article at all: never
+    an empty or partial law.
     """
     if not data.strip():
         raise ParseError("empty page")
-    page = decode_html(data, charset)
+    page = decode_html(data)
 
     m_text = _SECTION_2024.search(page)
     if m_text:
         layout = "2024"
         end = _NEXT_BLOCK_2024.search(page, m_text.end())
-        text_html = page[m_text.end() : end.start() if end else len(page)]
+        if not end:
+            raise ParseError("the page ends inside the text block (div#list-title-3): truncated")
+        text_html = page[m_text.end() : end.start()]
         m_meta = _META_2024.search(page)
         meta_html = page[m_meta.end() : m_text.start()] if m_meta else ""
     else:
@@ -121,15 +127,19 @@ def parse_law(data: bytes, url: str = "", *, charset: str | None = None) -> Law:
             )
         layout = "old"
         end = _NEXT_SECTION_OLD.search(page, m_old.end())
-        text_html = page[m_old.end() : end.start() if end else len(page)]
+        if not end:
+            raise ParseError("the page ends inside the text section (no anchor after <A name=\"texte\">): truncated")
+        text_html = page[m_old.end() : end.start()]
         m_title = _TITLE_OLD.search(page)
-        meta_html = page[m_title.end() : m_old.start()] if m_title else page[: m_old.start()]
+        meta_html = page[m_title.end() : m_old.start()] if m_title else ""
 
     articles = _parse_articles(text_html)
     if not articles:
         raise ParseError(f"Justel page ({layout} layout) has a text section but no article in it")
 
     meta = _parse_meta(meta_html, layout)
+    if not meta["numac"]:
+        raise ParseError(f"Justel page ({layout} layout) without a numac: the title block was not recognised")
     language = _language(url, meta_html, text_html)
     return Law(
         url=url,
@@ -312,15 +322,16 @@ def _language(url: str, meta_html: str, text_html: str) -> str:
 def select(law: Law, articles: tuple[str, ...], matching: tuple[str, ...]) -> list[tuple[Article, str]]:
     """The articles a source watches, each with the reason it is watched.
 
-    ``articles`` by number, ``matching`` by content (case- and
-    accent-insensitive); neither given means every article.
+    ``articles`` by number (a variant such as a future version of 458 counts
+    as 458), ``matching`` by content (case- and accent-insensitive, amendment
+    brackets ignored); neither given means every article.
     """
     wanted = {normalize_ref(a) for a in articles}
     phrases = [(p, fold(p)) for p in matching]
     chosen: list[tuple[Article, str]] = []
     for art in law.articles:
         reasons = []
-        if art.ref in wanted:
+        if art.ref in wanted or base_ref(art.ref) in wanted:
             reasons.append("listed in articles")
         if phrases:
             folded = fold(art.text)
@@ -335,18 +346,21 @@ def select(law: Law, articles: tuple[str, ...], matching: tuple[str, ...]) -> li
 
 
 def parse(data: bytes, url: str, source: Source, charset: str | None = None) -> Parsed:
-    """Adapter entry point: the watched articles of a Justel page as docs."""
-    law = parse_law(data, url, charset=charset)
+    """Adapter entry point: the watched articles of a Justel page as docs.
+
+    ``charset`` (the HTTP header's) is ignored: ejustice misdeclares it.
+    """
+    law = parse_law(data, url)
     name = source.title or law.title
     base = url.split("#", 1)[0]
     docs = tuple(
         Doc(
-            key=f"{law.numac or 'unknown'}:{law.language}:{art.ref}",
+            key=f"{law.numac}:{law.language}:{art.ref}",
             ref=art.ref,
             number=art.number,
             title=f"{name.rstrip('. ')}, art. {art.number}",
             # Justel pages anchor every article: the link lands on it.
-            url=f"{base}#Art.{art.ref.split('~')[0]}",
+            url=f"{base}#Art.{base_ref(art.ref)}",
             text=art.text,
             notes=art.notes,
             heading=art.heading,
@@ -354,7 +368,8 @@ def parse(data: bytes, url: str, source: Source, charset: str | None = None) -> 
         )
         for art, reason in select(law, source.articles, source.articles_matching)
     )
-    refs = frozenset(a.ref for a in law.articles)
-    missing = sorted({normalize_ref(a) for a in source.articles} - refs)
+    texts = {a.ref: a.text for a in law.articles}
+    present = {base_ref(r) for r in texts} | set(texts)
+    missing = sorted({normalize_ref(a) for a in source.articles} - present)
     warnings = (f"listed article(s) not on the page: {', '.join(missing)}",) if missing else ()
-    return Parsed(identity=law.numac, title=law.title, docs=docs, refs=refs, warnings=warnings)
+    return Parsed(identity=law.numac, title=law.title, docs=docs, texts=texts, warnings=warnings)
