@@ -151,7 +151,7 @@ def alerts(state: State, as_json: bool, source_id: str | None, since: str | None
             click.echo(f"    {a['reason']}")
         if a["url"]:
             click.echo(f"    {a['url']}")
-        if a["diff"] and a["kind"] == "changed":
+        if a["diff"] and a["kind"] in ("changed", "updated", "status"):
             from .diff import render_text
 
             click.echo("    " + render_text(a["diff"]).replace("\n", "\n    "))
@@ -177,6 +177,9 @@ def _alert_json(r: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
         "url": r["url"],
         "detected_at": _local(r["detected_at"], tz),
         "topics": r["topics"],
+        "matches": r["matches"],
+        "snippet": r["snippet"] or "",
+        "published": r["published"],
         "before": r["before"],
         "after": r["after"],
         "diff": r["diff"],

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
 
-KINDS = ("justel",)
+KINDS = ("justel", "moniteur", "chamber", "chamber-questions", "feed", "page")
 """Source kinds this version knows; each has an adapter in ``watcher.sources``."""
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
@@ -104,7 +104,13 @@ SETTINGS: tuple[Key, ...] = (
 TOPIC_KEYS: tuple[Key, ...] = (
     Key("id", "str", None, "Stable identifier of the topic.", required=True, check=_slug),
     Key("title", "str", "", "Name shown to readers."),
-    Key("terms", "list[str]", (), "Words and phrases of the topic (case- and accent-insensitive).", check=_nonempty_items),
+    Key("terms", "list[str]", (), "Words and phrases of the topic (case- and accent-insensitive, whole words).", check=_nonempty_items),
+    Key("articles", "list[str]", (), 'Article numbers the topic follows, e.g. ["458", "458bis"]; matched as "art. 458", "artikel 458 Sw." …', check=_nonempty_items),
+    Key(
+        "laws", "list[str]", (),
+        'Names of the law those articles belong to, e.g. ["Code pénal", "Strafwetboek", "Sw."]; a reference followed by another law ("article 458 du Code civil") does not match.',
+        check=_nonempty_items,
+    ),
 )
 
 SOURCE_KEYS: tuple[Key, ...] = (
@@ -118,9 +124,30 @@ SOURCE_KEYS: tuple[Key, ...] = (
         "Also watch every article whose text contains one of these phrases (case- and accent-insensitive).",
         check=_nonempty_items,
     ),
-    Key("topics", "list[str]", (), "Ids of [[topic]] tables this source's alerts belong to."),
+    Key(
+        "topics", "list[str]", (),
+        "Ids of [[topic]] tables: for justel, the topics its alerts belong to; for the other kinds, the topics its items are matched against (absent: all).",
+    ),
     Key("enabled", "bool", True, "Set to false to keep a source (and its history) without polling it."),
+    Key("catch_up_days", "int", 7, "moniteur: when watcher was off, read at most this many missed days.", check=_between(1, 60)),
+    Key("item_selector", "str", "", "page: CSS selector of one news item (required for kind page)."),
+    Key("link_selector", "str", "a", "page: CSS selector of the item's link, inside the item."),
+    Key("title_selector", "str", "", "page: CSS selector of the item's title, inside the item (default: the link's text)."),
+    Key("date_selector", "str", "", "page: CSS selector of the item's date, inside the item."),
+    Key("text_selector", "str", "", "page: CSS selector of the item's teaser text, inside the item."),
 )
+
+# Which keys each kind accepts beyond the common ones, and which it requires.
+COMMON_SOURCE_KEYS = ("id", "kind", "url", "title", "topics", "enabled")
+KIND_KEYS: dict[str, tuple[str, ...]] = {
+    "justel": ("articles", "articles_matching"),
+    "moniteur": ("catch_up_days",),
+    "chamber": (),
+    "chamber-questions": (),
+    "feed": (),
+    "page": ("item_selector", "link_selector", "title_selector", "date_selector", "text_selector"),
+}
+KIND_REQUIRED: dict[str, tuple[str, ...]] = {"page": ("item_selector",)}
 
 TABLES = {"settings": SETTINGS, "topic": TOPIC_KEYS, "source": SOURCE_KEYS}
 
@@ -142,6 +169,8 @@ class Topic:
     id: str
     title: str = ""
     terms: tuple[str, ...] = ()
+    articles: tuple[str, ...] = ()
+    laws: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -154,6 +183,12 @@ class Source:
     articles_matching: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     enabled: bool = True
+    catch_up_days: int = 7
+    item_selector: str = ""
+    link_selector: str = "a"
+    title_selector: str = ""
+    date_selector: str = ""
+    text_selector: str = ""
 
 
 @dataclass(frozen=True)
@@ -364,6 +399,19 @@ def _validate(data: dict[str, Any], loc: _Locator) -> Config:
     sources: list[Source] = []
     for i, raw in enumerate(data.get("source", [])):
         values = _check_table(raw, SOURCE_KEYS, loc, "source", i)
+        kind = values["kind"]
+        allowed_here = set(COMMON_SOURCE_KEYS) | set(KIND_KEYS[kind])
+        for name in raw:
+            if name not in allowed_here:
+                raise loc.error(
+                    "source", i, values["id"], name,
+                    f'is not valid for kind "{kind}"; keys for {kind}: {", ".join(COMMON_SOURCE_KEYS + KIND_KEYS[kind])}',
+                )
+        for name in KIND_REQUIRED.get(kind, ()):
+            if not str(values.get(name, "")).strip():
+                raise loc.error("source", i, values["id"], None, f'kind "{kind}" needs the key "{name}"')
+        if kind == "page":
+            _check_selectors(values, loc, i)
         for t in values.get("topics", ()):
             if t not in topic_ids:
                 close = difflib.get_close_matches(t, topic_ids, n=1)
@@ -375,6 +423,20 @@ def _validate(data: dict[str, Any], loc: _Locator) -> Config:
         sources.append(Source(**values))
     _no_duplicates([s.id for s in sources], loc, "source")
     return Config(path=loc.path, settings=settings, topics=tuple(topics), sources=tuple(sources))
+
+
+def _check_selectors(values: dict[str, Any], loc: _Locator, index: int) -> None:
+    """Reject CSS selectors soupsieve cannot compile, at load time."""
+    import soupsieve
+
+    for name in ("item_selector", "link_selector", "title_selector", "date_selector", "text_selector"):
+        sel = values.get(name)
+        if sel:
+            try:
+                soupsieve.compile(sel)
+            except soupsieve.SelectorSyntaxError as e:
+                msg = str(e).splitlines()[0]
+                raise loc.error("source", index, values["id"], name, f'"{sel}" is not a valid CSS selector: {msg}') from None
 
 
 def _no_duplicates(ids: list[str], loc: _Locator, table: str) -> None:

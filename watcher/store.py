@@ -61,7 +61,8 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
             law_title TEXT,
             refs TEXT,                              -- JSON: every article ref of the last good parse
             warning TEXT,                           -- e.g. listed articles missing from the page
-            config_hash TEXT                        -- selection settings of the last good parse
+            config_hash TEXT,                       -- selection settings of the last good parse
+            state_json TEXT                         -- adapter state, e.g. the last Moniteur day read
         );
         CREATE TABLE http_cache (                   -- per source: two sources on one URL each parse it
             source_id TEXT NOT NULL,
@@ -108,6 +109,9 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
             heading TEXT,
             present INTEGER NOT NULL DEFAULT 1,
             reason TEXT,                            -- why it is (or was) watched
+            published TEXT,                         -- ISO date, for items that have one
+            tracked INTEGER NOT NULL DEFAULT 0,     -- stream items: follow its changes (it touched a topic)
+            topics TEXT,                            -- JSON: topics it touched
             first_seen TEXT NOT NULL,
             last_seen TEXT NOT NULL,
             current_version INTEGER,
@@ -119,6 +123,8 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
             hash TEXT NOT NULL,
             text TEXT NOT NULL,
             notes TEXT NOT NULL,                    -- JSON list
+            status TEXT,                            -- a dossier's or question's status
+            events TEXT,                            -- JSON list: sub-documents, answers
             first_seen TEXT NOT NULL,
             last_seen TEXT NOT NULL,
             fetch_id INTEGER REFERENCES fetches(id),
@@ -133,8 +139,11 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
             ref TEXT,
             title TEXT,
             url TEXT,
+            published TEXT,
             detected_at TEXT NOT NULL,
             topics TEXT NOT NULL,                   -- JSON list
+            matches TEXT,                           -- JSON list: the terms that matched
+            snippet TEXT,                           -- text around the first match
             before TEXT,
             after TEXT,
             diff TEXT,                              -- JSON [[op, text], ...]
@@ -297,7 +306,7 @@ class Store:
     def documents(self, source_id: str) -> dict[str, dict[str, Any]]:
         """Documents of a source by key, each with its current version's hash and text."""
         rows = self.db.query(
-            "SELECT d.*, v.hash AS hash, v.text AS text FROM documents d "
+            "SELECT d.*, v.hash AS hash, v.text AS text, v.status AS status, v.events AS events FROM documents d "
             "LEFT JOIN versions v ON v.id = d.current_version WHERE d.source_id = ?",
             [source_id],
         )
@@ -341,6 +350,7 @@ class Store:
     def insert_alert(self, values: dict[str, Any]) -> int:
         values = dict(values)
         values["topics"] = json.dumps(list(values.get("topics", ())), ensure_ascii=False)
+        values["matches"] = json.dumps(list(values.get("matches", ())), ensure_ascii=False)
         if values.get("diff") is not None:
             values["diff"] = json.dumps(values["diff"], ensure_ascii=False)
         return int(self.db["alerts"].insert(values).last_pk)
@@ -357,6 +367,7 @@ class Store:
         out = []
         for row in self.db.query(sql, params):
             row["topics"] = json.loads(row["topics"])
+            row["matches"] = json.loads(row["matches"]) if row["matches"] else []
             row["diff"] = json.loads(row["diff"]) if row["diff"] else None
             out.append(row)
         return out

@@ -1,24 +1,39 @@
-"""One adapter per kind of site.
+"""One adapter per kind of site, and what they share.
 
-An adapter is a module with a pure ``parse(data, url, source, charset) ->
-Parsed`` function: bytes in, :class:`Parsed` out, or
-:class:`~watcher.errors.ParseError`.  The pipeline does the rest (store,
-diff, alerts), the same way for every kind.
+Each adapter module has pure parsers (bytes in, dataclasses out, or
+:class:`~watcher.errors.ParseError`) and a ``collect(ctx) -> Parsed`` that
+decides which URLs to fetch through :class:`Context`.  The pipeline does the
+rest (store, diff, topics, alerts) the same way for every kind.
+
+Two modes:
+
+* ``snapshot`` (Justel): the page is the whole truth; a watched article
+  that is gone is ``removed``;
+* ``stream`` (Moniteur, Chamber, questions, feeds, news pages): items come
+  and go from lists; a new item that matches a topic is ``new``, a tracked
+  item whose text changes is ``updated``, whose status or sub-documents
+  change is ``status``; an item leaving a list is nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
-from typing import Callable, Mapping
+from datetime import date
+from types import ModuleType
+from typing import Any, Callable, Mapping
 
 from ..config import Source
+from ..errors import FetchError
+from ..http import Http
+from ..models import Fetched
 
 
 @dataclass(frozen=True)
 class Doc:
-    """One watched unit of a source: an article, later a publication or dossier."""
+    """One watched unit: an article, a publication, a dossier, a question, an entry."""
 
-    key: str  # stable identity within the source: "1867060850:fr:458"
+    key: str  # stable identity within the source: "1867060850:fr:458", "56K1110", a numac, a guid
     ref: str  # what people call it: "458bis", "56K1110"
     number: str
     title: str
@@ -26,30 +41,106 @@ class Doc:
     text: str
     notes: tuple[str, ...] = ()
     heading: str = ""
-    reason: str = ""  # why it is watched
+    reason: str = ""  # why it is watched (snapshot mode)
+    published: str | None = None  # ISO date
+    status: str | None = None  # a dossier's or question's status
+    events: tuple[str, ...] = ()  # a dossier's sub-documents, a question's answers
+    track: bool = False  # follow it whatever the topics say (a dossier page named in the config)
+    sha256: str | None = None  # the payload it was read from, when not the main one
 
 
 @dataclass(frozen=True)
 class Parsed:
-    """What an adapter found on one payload."""
+    """What an adapter found in one pass."""
 
     identity: str | None  # e.g. the law's numac: a different one means a wrong page
     title: str
-    docs: tuple[Doc, ...]  # the watched ones
+    docs: tuple[Doc, ...]
+    mode: str = "snapshot"
+    texts: Mapping[str, str] = field(default_factory=dict)  # snapshot: every ref on the page -> its text
+    warnings: tuple[str, ...] = ()  # worth telling the operator, not worth failing for
+    not_modified: bool = False  # snapshot: the page is the same as the last good one (HTTP 304)
 
     @property
     def refs(self) -> frozenset[str]:
         return frozenset(self.texts)
-    texts: Mapping[str, str] = field(default_factory=dict)  # every ref on the page -> its text, watched or not
-    warnings: tuple[str, ...] = ()  # worth telling the operator, not worth failing for
 
 
-Adapter = Callable[[bytes, str, Source, "str | None"], Parsed]
+@dataclass
+class Capture:
+    """One fetch made during a pass, kept for the store (evidence, re-parsing)."""
+
+    url: str
+    started_at: str
+    fetched: Fetched | None
+    sha256: str | None
+    error: str | None = None
 
 
-def adapter(kind: str) -> Adapter:
-    """The parse function for a source kind (kinds are validated in config)."""
-    from . import justel
+class Context:
+    """What an adapter may use during one pass: fetching, state, known items.
 
-    adapters: dict[str, Adapter] = {"justel": justel.parse}
-    return adapters[kind]
+    Fetches go through the shared :class:`~watcher.http.Http` and are only
+    recorded here; the pipeline writes them, with everything else, in one
+    transaction once the pass is over.
+    """
+
+    def __init__(
+        self,
+        source: Source,
+        http: Http,
+        *,
+        now: Callable[[], str],
+        today: date,
+        validators: Callable[[str], tuple[str | None, str | None]],
+        state: dict[str, Any],
+        known: Mapping[str, Mapping[str, Any]],
+        matches: Callable[[str], bool],
+        baseline: bool,
+    ) -> None:
+        self.source = source
+        self.http = http
+        self.now = now
+        self.today = today
+        self._validators = validators
+        self.state = state
+        self.known = known  # documents already stored for this source, by key
+        self.matches = matches  # does this text touch one of the source's topics?
+        self.baseline = baseline  # first good pass: store, do not alert
+        self.captures: list[Capture] = []
+        self.earned: dict[str, tuple[str | None, str | None, str]] = {}  # url -> validators to save
+
+    def fetch(self, url: str, *, conditional: bool = False) -> Fetched | None:
+        """GET ``url``; None when ``conditional`` and the server says 304."""
+        etag, modified = self._validators(url) if conditional else (None, None)
+        started = self.now()
+        try:
+            fetched = self.http.get(url, etag=etag, last_modified=modified)
+        except FetchError as e:
+            self.captures.append(Capture(url, started, None, None, str(e)))
+            raise
+        digest = None if fetched.not_modified else hashlib.sha256(fetched.content).hexdigest()
+        self.captures.append(Capture(url, started, fetched, digest))
+        if fetched.not_modified:
+            return None
+        if conditional:
+            self.earned[url] = (fetched.etag, fetched.last_modified, digest or "")
+        return fetched
+
+    def tracked(self) -> list[Mapping[str, Any]]:
+        return [row for row in self.known.values() if row.get("tracked")]
+
+
+def adapter(kind: str) -> ModuleType:
+    """The module of a source kind (kinds are validated in config)."""
+    from . import chamber, feed, justel, moniteur, page, questions
+
+    modules: dict[str, ModuleType] = {
+        "justel": justel,
+        "moniteur": moniteur,
+        "chamber": chamber,
+        "chamber-questions": questions,
+        "feed": feed,
+        "page": page,
+    }
+    return modules[kind]

@@ -27,7 +27,7 @@ from ..errors import ParseError
 from ..config import Source
 from ..models import Article, Law
 from ..text import base_ref, collapse, decode_html, fold, html_to_lines, normalize_ref
-from . import Doc, Parsed
+from . import Context, Doc, Parsed
 
 _SECTION_2024 = re.compile(r"""<div\s+id=["']list-title-3["'][^>]*>""", re.IGNORECASE)
 _META_2024 = re.compile(r"""<div\s+id=["']list-title-1["'][^>]*>""", re.IGNORECASE)
@@ -392,3 +392,11 @@ def parse(data: bytes, url: str, source: Source, charset: str | None = None) -> 
     missing = sorted({normalize_ref(a) for a in source.articles} - present)
     warnings = (f"listed article(s) not on the page: {', '.join(missing)}",) if missing else ()
     return Parsed(identity=law.numac, title=law.title, docs=docs, texts=texts, warnings=warnings)
+
+
+def collect(ctx: Context) -> Parsed:
+    """One conditional fetch of the law page; a 304 means nothing changed."""
+    fetched = ctx.fetch(ctx.source.url, conditional=True)
+    if fetched is None:
+        return Parsed(identity=None, title="", docs=(), not_modified=True)
+    return parse(fetched.content, fetched.final_url or ctx.source.url, ctx.source)

@@ -1,0 +1,214 @@
+"""The Chamber of Representatives: recent documents and dossier pages.
+
+Recorded structure (../shared/fixtures/chamber):
+
+* the "recent documents" list (``rapweekweekly.cfm?week=1|2|4``): rows
+  ``<tr valign="top">`` with the dossier link (``flwbn.cfm?lang=F&legislat=55&dossierID=2657``),
+  the title, the sub-document link (``flwbcheckpdf.cfm?docn=55K2657003``) and
+  "Date : 17/08/2023 AVIS DU CONSEIL D'ETAT";
+* a dossier page (``flwbn.cfm``): ``<h3><center>Document parlementaire 55K3464``
+  / ``Parlementair Document 56K0272``, the title in ``<h4>``, label/value rows
+  ``td.td1x`` / ``td.td0x``, the overall status in an *unlabelled* ``td0x``
+  row (ADOPTE CHAMBRE, HANGEND KAMER, VERWORPEN KAMER …), and sub-documents
+  as ``td.td0xs`` pairs (number link, then "20/12/2024 AMENDEMENT").
+
+A dossier from the list that touches a topic is tracked: its page is read
+on every pass from then on, even after it left the list, and a change of
+status or a new sub-document is a ``status`` alert.  A ``chamber`` source
+whose URL is a dossier page tracks that dossier alone.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs, urljoin, urlsplit
+
+from bs4 import BeautifulSoup
+
+from ..errors import ParseError
+from ..text import collapse, decode_html
+from . import Context, Doc, Parsed
+
+_DOSSIER_LINK = re.compile(r"flwbn\.cfm\?[^\"'>]*?legislat=(\d+)[^\"'>]*?dossierID=(\d+)", re.IGNORECASE)
+_DOSSIER_ID = re.compile(r"\b(\d{2})K(\d{4})\b")
+_DATE = re.compile(r"(\d{2})/(\d{2})/(\d{4})")
+_SUBDOC = re.compile(r"docn=(\d{2}K\d{4}\d{3})", re.IGNORECASE)
+_FILED = ("Date de dépôt", "Indieningsdatum")
+_STATUS = re.compile(r"^[A-ZÉÈÀ' ]{4,}$")
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One row of the recent-documents list."""
+
+    dossier: str  # "55K2657"
+    legislature: str
+    number: str  # "2657"
+    title: str
+    url: str  # the dossier page
+    subdoc: str  # "55K2657003"
+    date: str | None  # ISO
+    doc_type: str  # "AVIS DU CONSEIL D'ETAT"
+
+
+@dataclass(frozen=True)
+class Dossier:
+    dossier: str
+    title: str
+    status: str | None
+    fields: dict[str, str]
+    subdocs: tuple[str, ...]  # "002 2024-12-20 AMENDEMENT"
+
+
+def _iso(text: str) -> str | None:
+    m = _DATE.search(text)
+    return f"{m.group(3)}-{m.group(2)}-{m.group(1)}" if m else None
+
+
+def parse_recent(data: bytes, url: str) -> list[Listed]:
+    """Rows of the recent-documents list; a page without them is a ParseError."""
+    soup = BeautifulSoup(decode_html(data), "lxml")
+    rows: list[Listed] = []
+    for tr in soup.find_all("tr"):
+        link = tr.find("a", href=_DOSSIER_LINK)
+        if link is None:
+            continue
+        m = _DOSSIER_LINK.search(str(link["href"]))
+        assert m is not None
+        legislature, number = m.group(1), m.group(2)
+        cells = tr.find_all("td")
+        body = cells[-1] if len(cells) > 1 else tr
+        strings = list(body.stripped_strings)
+        sub = body.find("a", href=_SUBDOC)
+        sub_m = _SUBDOC.search(str(sub["href"])) if sub else None
+        # "Title.<br> <A …>003</A>  Date  : 17/08/2023 AVIS DU CONSEIL D'ETAT"
+        title = collapse(strings[0]) if strings else ""
+        tail = collapse(str(sub.next_sibling)) if sub is not None and isinstance(sub.next_sibling, str) else ""
+        doc_type = collapse(_DATE.sub("", re.sub(r"^(?:Date|Datum)\s*:?", "", tail)))
+        rows.append(
+            Listed(
+                dossier=f"{legislature}K{int(number):04d}",
+                legislature=legislature,
+                number=number,
+                title=title,
+                url=urljoin(url, str(link["href"])),
+                subdoc=sub_m.group(1) if sub_m else "",
+                date=_iso(tail),
+                doc_type=doc_type,
+            )
+        )
+    if not rows:
+        raise ParseError("no dossier rows (flwbn.cfm links) on the recent-documents page")
+    return rows
+
+
+def parse_dossier(data: bytes) -> Dossier:
+    """A dossier page: id, title, overall status, labelled fields, sub-documents."""
+    soup = BeautifulSoup(decode_html(data), "lxml")
+    h3 = soup.find("h3")
+    m = _DOSSIER_ID.search(collapse(h3.get_text(" "))) if h3 else None
+    if not m:
+        raise ParseError("not a Chamber dossier page: no 'Document parlementaire NNKNNNN' heading")
+    h4 = h3.find_next("h4") if h3 else None
+    title = collapse(h4.get_text(" ")) if h4 else ""
+    status = None
+    fields: dict[str, str] = {}
+    for tr in soup.find_all("tr"):
+        tds = tr.find_all("td", recursive=False)
+        if len(tds) != 2:
+            continue
+        label_cls, value_cls = tds[0].get("class") or [], tds[1].get("class") or []
+        if "td0x" not in value_cls:
+            continue
+        label = collapse(tds[0].get_text(" "))
+        value = collapse(tds[1].get_text(" "))
+        if not label and "td1x" in label_cls and _STATUS.match(value) and status is None:
+            status = value  # the unlabelled row is the dossier's overall status
+        elif label and label not in fields and len(value) < 300:
+            fields[label] = value
+    subdocs: list[str] = []
+    for td in soup.select("td.td0xs"):
+        a = td.find("a", string=re.compile(r"^\s*\d{3}\s*$"))
+        if a is None:
+            continue
+        nxt = td.find_next_sibling("td")
+        desc = collapse(nxt.get_text(" ")) if nxt else ""
+        day = _iso(desc)
+        kind = collapse(_DATE.sub("", desc))
+        entry = " ".join(x for x in (collapse(a.get_text()), day or "", kind) if x)
+        if entry not in subdocs:
+            subdocs.append(entry)
+    return Dossier(f"{m.group(1)}K{m.group(2)}", title, status, fields, tuple(subdocs))
+
+
+def dossier_url(base: str, legislature: str, number: str, language: str) -> str:
+    """The dossier page on the same host, in the list's language."""
+    lang = "N" if language == "nl" else "F"
+    return urljoin(
+        base,
+        f"/kvvcr/showpage.cfm?section=/flwb&language={language}&cfm=/site/wwwcfm/flwb/flwbn.cfm"
+        f"?lang={lang}&legislat={legislature}&dossierID={int(number)}",
+    )
+
+
+def _language(url: str) -> str:
+    q = parse_qs(urlsplit(url).query)
+    lang = (q.get("language") or q.get("lang") or ["fr"])[0].lower()
+    return "nl" if lang.startswith("n") else "fr"
+
+
+def _doc(d: Dossier, url: str, sha: str | None, *, track: bool = False) -> Doc:
+    return Doc(
+        key=d.dossier,
+        ref=d.dossier,
+        number=d.dossier,
+        title=f"{d.dossier} {d.title}",
+        url=url,
+        text=d.title,
+        status=d.status,
+        events=d.subdocs,
+        published=next((_iso(v) for k, v in d.fields.items() if k in _FILED), None),
+        track=track,
+        sha256=sha,
+    )
+
+
+def collect(ctx: Context) -> Parsed:
+    source = ctx.source
+    if "flwbn.cfm" in source.url:
+        fetched = ctx.fetch(source.url)
+        assert fetched is not None
+        d = parse_dossier(fetched.content)
+        return Parsed(None, d.title, (_doc(d, source.url, ctx.captures[-1].sha256, track=True),), mode="stream")
+
+    language = _language(source.url)
+    docs: dict[str, Doc] = {}
+    fetched = ctx.fetch(source.url, conditional=True)
+    listed: list[Listed] = []
+    if fetched is not None:
+        listed = parse_recent(fetched.content, fetched.final_url or source.url)
+    to_follow: dict[str, str] = {}
+    for row in listed:
+        if row.dossier in docs or row.dossier in to_follow:
+            continue
+        # A new dossier that touches a topic is read in full at once (its
+        # page gives status and sub-documents), baseline included, so that
+        # later passes compare like with like.
+        if row.dossier not in ctx.known and ctx.matches(row.title):
+            to_follow[row.dossier] = dossier_url(source.url, row.legislature, row.number, language)
+        elif row.dossier not in ctx.known:
+            docs[row.dossier] = Doc(
+                key=row.dossier, ref=row.dossier, number=row.dossier, title=f"{row.dossier} {row.title}",
+                url=dossier_url(source.url, row.legislature, row.number, language), text=row.title,
+                published=row.date, events=(f"{row.subdoc[-3:]} {row.date or ''} {row.doc_type}".strip(),),
+                status=None,
+            )
+    for known in ctx.tracked():
+        to_follow.setdefault(known["key"], known["url"])
+    for dossier, url in to_follow.items():
+        page = ctx.fetch(url)
+        assert page is not None
+        d = parse_dossier(page.content)
+        docs[dossier] = _doc(d, url, ctx.captures[-1].sha256)
+    return Parsed(None, "Chambre des représentants", tuple(docs.values()), mode="stream")

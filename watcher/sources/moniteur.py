@@ -1,0 +1,167 @@
+"""Moniteur belge / Belgisch Staatsblad: the daily summary (2024 layout).
+
+The configured URL is the summary without a date, e.g.
+``https://www.ejustice.just.fgov.be/cgi/summary.pl?language=fr``; each pass
+reads ``&sum_date=YYYY-MM-DD`` for the days since the last one read (at
+most ``catch_up_days`` of them, most recent first kept), so a watcher that
+was off for some days catches up.
+
+Structure, from ../shared/DOMAIN.md (no whole summary page is recorded;
+the list-item markup is recorded on the company-annex list pages and one
+real row in ``mb_summary_derived_row_2025-02-12_VeilleMoniteur.csv``):
+
+* sections ``div[id^=list-title-]`` with an ``h2``;
+* an item is ``p.list-item--subtitle`` (the authority) followed by
+  ``a.list-item--title`` (the title, ending in ", p. 26193."), linking to
+  ``article.pl?…&numac_search=2025001223…``;
+* a publication page has ``span.tag`` (numac), ``h1.page__title`` and the
+  body in ``main … .article-text``.
+
+For legislative sections ("Lois, décrets, ordonnances et règlements" /
+"Wetten, decreten, ordonnanties en verordeningen") each new publication's
+text is fetched, because amending laws have generic titles and the words
+that matter ("Dans l'article 458 du Code pénal …") are in the body.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
+
+from bs4 import BeautifulSoup
+
+from ..errors import ParseError
+from ..text import collapse, decode_html
+from . import Context, Doc, Parsed
+
+_LEGISLATIVE = re.compile(r"lois|décrets|decrets|wetten|decreten|ordonnan|règlements|verordeningen", re.IGNORECASE)
+_PAGE_REF = re.compile(r",?\s*p\.\s*\d+\s*\.?\s*$")
+_NUMAC = re.compile(r"numac_search=(\d{10})")
+
+
+@dataclass(frozen=True)
+class Entry:
+    numac: str
+    day: str  # ISO date of the issue
+    authority: str
+    title: str
+    url: str
+    section: str
+    legislative: bool
+
+
+def parse_summary(data: bytes, url: str, day: str) -> list[Entry]:
+    """The publications of one daily summary.
+
+    A page without the summary's list structure is a :class:`ParseError`; a
+    recognisable summary with no item (a day without an issue) is an empty list.
+    """
+    if not data.strip():
+        raise ParseError("empty summary page")
+    soup = BeautifulSoup(decode_html(data), "lxml")
+    sections = soup.select("div[id^=list-title-]")
+    if not sections and not soup.select("div.list, main .list, p.list-item--subtitle"):
+        raise ParseError("not a Moniteur summary page: no div[id^=list-title-] section")
+    entries: list[Entry] = []
+    for section in sections or [soup]:
+        h2 = section.find("h2")
+        heading = collapse(h2.get_text(" ")) if h2 else ""
+        authority = ""
+        for el in section.select("p.list-item--subtitle, a.list-item--title"):
+            classes = el.get("class") or []
+            if "list-item--subtitle" in classes:
+                authority = collapse(el.get_text(" "))
+                continue
+            href = str(el.get("href") or "")
+            m = _NUMAC.search(href)
+            if not m:
+                continue
+            title = _PAGE_REF.sub("", collapse(el.get_text(" ")))
+            entries.append(
+                Entry(
+                    numac=m.group(1),
+                    day=day,
+                    authority=authority,
+                    title=title,
+                    url=urljoin(url, href),
+                    section=heading,
+                    legislative=bool(_LEGISLATIVE.search(heading)),
+                )
+            )
+    return entries
+
+
+def parse_publication(data: bytes) -> tuple[str | None, str, str]:
+    """(numac, title, body text) of a publication page."""
+    soup = BeautifulSoup(decode_html(data), "lxml")
+    tag = soup.select_one(".page__section--top span.tag, span.tag")
+    h1 = soup.select_one("h1.page__title, h1")
+    body = soup.select_one("main .article-text, .article-text")
+    if body is None:
+        raise ParseError("not a Moniteur publication page: no .article-text body")
+    for br in body.find_all("br"):
+        br.replace_with("\n")
+    text = "\n".join(collapse(line) for line in body.get_text().split("\n") if line.strip())
+    if not text:
+        raise ParseError("Moniteur publication page with an empty body")
+    numac = collapse(tag.get_text()) if tag else None
+    return numac, collapse(h1.get_text(" ")) if h1 else "", text
+
+
+def day_url(base: str, day: date) -> str:
+    parts = urlsplit(base)
+    query = {k: v[0] for k, v in parse_qs(parts.query).items() if k != "sum_date"}
+    query["sum_date"] = day.isoformat()
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def days_to_read(last: str | None, today: date, bound: int) -> list[date]:
+    """The days from ``last`` up to today, at most ``bound`` most recent.
+
+    ``last`` itself is read again: its issue may have come out after the
+    previous pass; items already stored are skipped.
+    """
+    if not last:
+        return [today]
+    start = date.fromisoformat(last)
+    days = [start + timedelta(days=i) for i in range((today - start).days + 1)]
+    return days[-bound:] if days else []
+
+
+def collect(ctx: Context) -> Parsed:
+    source = ctx.source
+    days = days_to_read(ctx.state.get("last_day"), ctx.today, source.catch_up_days)
+    docs: list[Doc] = []
+    for day in days:
+        url = day_url(source.url, day)
+        fetched = ctx.fetch(url)
+        assert fetched is not None
+        for entry in parse_summary(fetched.content, fetched.final_url or url, day.isoformat()):
+            text, sha = entry.title, None
+            known = entry.numac in ctx.known
+            # Bodies only for new legislative items, and not during the
+            # baseline (nothing is alerted then).
+            if entry.legislative and not known and not ctx.baseline:
+                pub = ctx.fetch(entry.url)
+                assert pub is not None
+                _, _, body = parse_publication(pub.content)
+                text, sha = body, ctx.captures[-1].sha256
+            elif known:
+                continue  # already stored, with its body
+            docs.append(
+                Doc(
+                    key=entry.numac,
+                    ref=entry.numac,
+                    number=entry.numac,
+                    title=f"{entry.title} ({entry.authority})" if entry.authority else entry.title,
+                    url=entry.url,
+                    text=text,
+                    published=entry.day,
+                    sha256=sha,
+                )
+            )
+    if days:
+        ctx.state["last_day"] = days[-1].isoformat()
+    return Parsed(identity=None, title="Moniteur belge", docs=tuple(docs), mode="stream")
