@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import pytest
 
@@ -179,14 +179,47 @@ def run_watcher(*args: str, cwd: Path | None = None, env: dict[str, str] | None 
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
-def write_config(path: Path, sources: str, settings: str = "") -> Path:
+DEFAULT_TOPICS = (
+    '[[topic]]\nid = "secret-professionnel"\ntitle = "Secret professionnel"\n'
+    'terms = ["secret professionnel", "beroepsgeheim"]\n'
+)
+
+
+def write_config(path: Path, sources: str, settings: str = "", topics: str = DEFAULT_TOPICS) -> Path:
     """A config with test-friendly settings (no host delay) and the given sources."""
     path.write_text(
-        "[settings]\nhost_delay = 0\ntimeout = 10\n"
-        + settings
-        + '\n[[topic]]\nid = "secret-professionnel"\ntitle = "Secret professionnel"\n'
-        + 'terms = ["secret professionnel", "beroepsgeheim"]\n\n'
-        + sources,
+        "[settings]\nhost_delay = 0\ntimeout = 10\n" + settings + "\n" + topics + "\n" + sources,
         encoding="utf-8",
     )
     return path
+
+
+class Watcher:
+    """The CLI bound to one config and one database in a temporary folder."""
+
+    def __init__(
+        self, tmp: Path, server: LocalServer, sources: str, settings: str = "", topics: str = DEFAULT_TOPICS
+    ) -> None:
+        self.tmp = tmp
+        self.db = tmp / "watcher.db"
+        self.config = write_config(tmp / "sources.toml", sources, settings, topics)
+        self.server = server
+
+    def __call__(self, *args: str) -> Any:
+        return run_watcher("--config", str(self.config), "--db", str(self.db), *args)
+
+    def check(self, *ids: str, expect: int = 0) -> Any:
+        res = self("check", *ids)
+        assert res.code == expect, (res.out, res.err)
+        return res
+
+    def alerts(self, *args: str) -> list[dict[str, Any]]:
+        res = self("alerts", "--json", *args)
+        assert res.code == 0, res.err
+        return res.json()  # type: ignore[no-any-return]
+
+    def status(self) -> dict[str, dict[str, Any]]:
+        res = self("status", "--json")
+        assert res.code == 0, res.err
+        return {s["id"]: s for s in res.json()}
+

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -19,38 +18,11 @@ from conftest import (
     recording,
     run_watcher,
     write_config,
+    Watcher,
 )
 
 AMENDED_FROM = "d'un an à trois ans et d'une amende de cent euros à mille euros"
 AMENDED_TO = "de deux ans à cinq ans et d'une amende de cinq cents euros à cinq mille euros"
-
-
-class Watcher:
-    """The CLI bound to one config and one database in a temporary folder."""
-
-    def __init__(self, tmp: Path, server: LocalServer, sources: str, settings: str = "") -> None:
-        self.tmp = tmp
-        self.db = tmp / "watcher.db"
-        self.config = write_config(tmp / "sources.toml", sources, settings)
-        self.server = server
-
-    def __call__(self, *args: str) -> Any:
-        return run_watcher("--config", str(self.config), "--db", str(self.db), *args)
-
-    def check(self, *ids: str, expect: int = 0) -> Any:
-        res = self("check", *ids)
-        assert res.code == expect, (res.out, res.err)
-        return res
-
-    def alerts(self, *args: str) -> list[dict[str, Any]]:
-        res = self("alerts", "--json", *args)
-        assert res.code == 0, res.err
-        return res.json()  # type: ignore[no-any-return]
-
-    def status(self) -> dict[str, dict[str, Any]]:
-        res = self("status", "--json")
-        assert res.code == 0, res.err
-        return {s["id"]: s for s in res.json()}
 
 
 def source(url: str, sid: str = "cp", extra: str = 'articles = ["458", "458bis", "458ter", "458quater"]') -> str:

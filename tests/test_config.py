@@ -30,7 +30,10 @@ def test_shipped_sources_toml_is_valid() -> None:
     ids = [s.id for s in cfg.sources]
     assert "code-penal-1867-fr" in ids and "code-penal-2024-livre2-nl" in ids
     assert {"cpas-wallonie-fr", "ocmw-vlaanderen-nl", "cpas-germanophone-fr", "cpas-bruxelles-fr"} <= set(ids)
-    assert all(s.kind == "justel" for s in cfg.sources)
+    assert {s.kind for s in cfg.sources} == {"justel", "moniteur", "chamber", "chamber-questions", "feed", "page"}
+    assert {"moniteur-fr", "chambre-documents-recents-fr", "chambre-questions-ecrites", "rwlp-feed", "uvcw-feed",
+            "mi-is-nouvelles", "brulocalis-publications", "vvsg-nieuws"} <= set(ids)
+    assert {t.id for t in cfg.topics} >= {"secret-professionnel", "cpas-loi-organique", "dossier-social-electronique"}
     assert cfg.settings.timezone == "Europe/Brussels"
 
 
