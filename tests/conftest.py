@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -83,6 +84,7 @@ class Route:
     content_type: str = "text/html"
     headers: dict[str, str] = field(default_factory=dict)
     etag: bool = True
+    delay: float = 0.0  # seconds the server waits before answering (bounded by the tests)
 
 
 class LocalServer:
@@ -91,6 +93,8 @@ class LocalServer:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.times: list[tuple[str, float]] = []  # (path, monotonic arrival time)
+        self.sequences: dict[str, list[Route]] = {}
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
@@ -104,6 +108,13 @@ class LocalServer:
 
     def serve(self, path: str, body: bytes, **kw: object) -> str:
         self.routes[path] = Route(body, **kw)  # type: ignore[arg-type]
+        self.sequences.pop(path, None)
+        return self.url(path)
+
+    def serve_sequence(self, path: str, routes: list[Route]) -> str:
+        """Answer the next requests with these routes in turn, then the last one."""
+        self.sequences[path] = list(routes)
+        self.routes[path] = routes[-1]
         return self.url(path)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -115,11 +126,15 @@ class LocalServer:
 
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 server.requests.append((self.path, dict(self.headers)))
-                route = server.routes.get(self.path)
+                server.times.append((self.path, time.monotonic()))
+                seq = server.sequences.get(self.path)
+                route = seq.pop(0) if seq else server.routes.get(self.path)
                 if route is None:
                     self.send_response(404)
                     self.end_headers()
                     return
+                if route.delay:
+                    time.sleep(route.delay)
                 etag = '"' + hashlib.sha256(route.body).hexdigest()[:16] + '"'
                 if route.etag and route.status == 200 and self.headers.get("If-None-Match") == etag:
                     self.send_response(304)
@@ -185,12 +200,14 @@ DEFAULT_TOPICS = (
 )
 
 
+TEST_SETTINGS = {"host_delay": "0", "timeout": "10", "retries": "0"}
+
+
 def write_config(path: Path, sources: str, settings: str = "", topics: str = DEFAULT_TOPICS) -> Path:
     """A config with test-friendly settings (no host delay) and the given sources."""
-    path.write_text(
-        "[settings]\nhost_delay = 0\ntimeout = 10\n" + settings + "\n" + topics + "\n" + sources,
-        encoding="utf-8",
-    )
+    given = {line.split("=", 1)[0].strip() for line in settings.splitlines() if "=" in line}
+    defaults = "".join(f"{k} = {v}\n" for k, v in TEST_SETTINGS.items() if k not in given)
+    path.write_text("[settings]\n" + defaults + settings + "\n" + topics + "\n" + sources, encoding="utf-8")
     return path
 
 

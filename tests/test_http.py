@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import LocalServer
+from conftest import LocalServer, Route
 from watcher.errors import FetchError, TransientFetchError
 from watcher.http import Http, user_agent
 
 
 def test_user_agent_names_project_and_contact(server: LocalServer) -> None:
     url = server.serve("/p", b"hello")
-    Http(contact="veille@example.org", host_delay=0).get(url)
+    Http(contact="veille@example.org", host_delay=0, retries=0).get(url)
     ua = server.requests[-1][1]["User-Agent"]
     assert ua == user_agent("veille@example.org")
     assert ua.startswith("watcher/") and "veille@example.org" in ua
@@ -19,7 +19,7 @@ def test_user_agent_names_project_and_contact(server: LocalServer) -> None:
 
 def test_conditional_get_returns_not_modified(server: LocalServer) -> None:
     url = server.serve("/p", b"hello")
-    http = Http(host_delay=0)
+    http = Http(host_delay=0, retries=0)
     first = http.get(url)
     assert first.status == 200 and first.content == b"hello" and first.etag
     second = http.get(url, etag=first.etag)
@@ -29,14 +29,14 @@ def test_conditional_get_returns_not_modified(server: LocalServer) -> None:
 
 def test_declared_charset_is_passed_on_as_a_hint(server: LocalServer) -> None:
     url = server.serve("/p", b"x", content_type="text/html; charset=ISO-8859-1")
-    assert Http(host_delay=0).get(url).charset == "ISO-8859-1"
+    assert Http(host_delay=0, retries=0).get(url).charset == "ISO-8859-1"
 
 
 @pytest.mark.parametrize("status, transient", [(404, False), (403, False), (500, True), (503, True), (429, True)])
 def test_http_errors(server: LocalServer, status: int, transient: bool) -> None:
     url = server.serve("/p", b"no", status=status, headers={"Retry-After": "7"})
     with pytest.raises(FetchError) as info:
-        Http(host_delay=0).get(url)
+        Http(host_delay=0, retries=0).get(url)
     assert isinstance(info.value, TransientFetchError) is transient
     assert info.value.status == status
     if transient:
@@ -46,24 +46,24 @@ def test_http_errors(server: LocalServer, status: int, transient: bool) -> None:
 def test_size_cap(server: LocalServer) -> None:
     url = server.serve("/big", b"x" * 5000)
     with pytest.raises(FetchError, match="cap"):
-        Http(max_bytes=1000, host_delay=0).get(url)
+        Http(max_bytes=1000, host_delay=0, retries=0).get(url)
 
 
 def test_redirect_loop_is_refused(server: LocalServer) -> None:
     url = server.serve("/loop", b"", status=302, headers={"Location": "/loop"}, etag=False)
     with pytest.raises(FetchError, match="redirects"):
-        Http(host_delay=0).get(url)
+        Http(host_delay=0, retries=0).get(url)
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.org/x", "javascript:alert(1)"])
 def test_only_http_and_https(url: str) -> None:
     with pytest.raises(FetchError, match="only http and https"):
-        Http(host_delay=0).get(url)
+        Http(host_delay=0, retries=0).get(url)
 
 
 def test_connection_refused_is_transient() -> None:
     with pytest.raises(TransientFetchError):
-        Http(host_delay=0, timeout=2).get("http://127.0.0.1:9/")
+        Http(host_delay=0, timeout=2, retries=0).get("http://127.0.0.1:9/")
 
 
 def test_host_delay_spaces_requests_to_one_host(server: LocalServer) -> None:
@@ -75,10 +75,112 @@ def test_host_delay_spaces_requests_to_one_host(server: LocalServer) -> None:
         slept.append(seconds)
         now[0] += seconds
 
-    http = Http(host_delay=5.0, clock=lambda: now[0], sleep=sleep)
+    http = Http(host_delay=5.0, clock=lambda: now[0], sleep=sleep, robots=False)
     url = server.serve("/p", b"x")
     http.get(url)
     now[0] += 1.0
     http.get(url)
     http.get(url)
     assert slept == [4.0, 5.0]
+
+
+class FakeTime:
+    """An injected clock whose sleeps only advance it: spacing is checked, not timed."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(round(seconds, 3))
+        self.now += seconds
+
+
+def test_robots_disallow_is_honoured_and_cached(server: LocalServer) -> None:
+    server.serve("/robots.txt", b"User-agent: *\nDisallow: /private/\n", content_type="text/plain")
+    ok = server.serve("/public", b"x")
+    private = server.serve("/private/page", b"secret")
+    t = FakeTime()
+    http = Http(host_delay=0, retries=0, clock=t.clock, sleep=t.sleep)
+    http.get(ok)
+    with pytest.raises(FetchError, match="robots.txt .* disallows"):
+        http.get(private)
+    http.get(ok)
+    paths = [p for p, _ in server.requests]
+    assert paths.count("/robots.txt") == 1 and "/private/page" not in paths
+
+
+def test_robots_crawl_delay_larger_than_host_delay_wins(server: LocalServer) -> None:
+    server.serve("/robots.txt", b"User-agent: *\nCrawl-delay: 7\n", content_type="text/plain")
+    url = server.serve("/p", b"x")
+    t = FakeTime()
+    http = Http(host_delay=2, retries=0, clock=t.clock, sleep=t.sleep)
+    http.get(url)
+    http.get(url)
+    # robots.txt itself is a request to the host: the page waits 7 s after it, then 7 s again
+    assert t.slept == [7.0, 7.0]
+
+
+def test_missing_robots_allows_everything_and_broken_robots_is_transient(server: LocalServer) -> None:
+    url = server.serve("/p", b"x")
+    Http(host_delay=0, retries=0).get(url)  # robots.txt is a 404 here
+    server.serve("/robots.txt", b"oops", status=503)
+    with pytest.raises(TransientFetchError, match="robots.txt"):
+        Http(host_delay=0, retries=0).get(url)
+
+
+def test_retry_after_is_obeyed_then_the_request_succeeds(server: LocalServer) -> None:
+    url = server.serve_sequence(
+        "/busy",
+        [Route(b"slow down", status=503, headers={"Retry-After": "3"}), Route(b"ok")],
+    )
+    t = FakeTime()
+    http = Http(host_delay=0, retries=2, backoff=100, clock=t.clock, sleep=t.sleep, robots=False)
+    assert http.get(url).content == b"ok"
+    assert t.slept == [3.0]  # the server's 3 s, not our 100 s backoff
+
+
+def test_retry_after_too_long_fails_now_and_holds_the_host(server: LocalServer) -> None:
+    url = server.serve("/busy", b"no", status=429, headers={"Retry-After": "3600"})
+    other = server.serve("/other", b"fine")
+    t = FakeTime()
+    http = Http(host_delay=0, retries=2, max_retry_after=60, clock=t.clock, sleep=t.sleep, robots=False)
+    with pytest.raises(TransientFetchError, match="longer than we wait"):
+        http.get(url)
+    assert t.slept == []
+    http.get(other)  # another source on the same host waits too
+    assert t.slept == [60.0]
+
+
+def test_exponential_backoff_on_transient_errors(server: LocalServer) -> None:
+    url = server.serve_sequence("/flaky", [Route(b"", status=500), Route(b"", status=502), Route(b"ok")])
+    t = FakeTime()
+    http = Http(host_delay=0, retries=2, backoff=1.5, clock=t.clock, sleep=t.sleep, robots=False)
+    assert http.get(url).content == b"ok"
+    assert t.slept == [1.5, 3.0]
+    assert [p for p, _ in server.requests].count("/flaky") == 3
+
+
+def test_no_retry_on_client_errors(server: LocalServer) -> None:
+    url = server.serve("/gone", b"", status=404)
+    t = FakeTime()
+    with pytest.raises(FetchError):
+        Http(host_delay=0, retries=3, clock=t.clock, sleep=t.sleep, robots=False).get(url)
+    assert t.slept == [] and [p for p, _ in server.requests].count("/gone") == 1
+
+
+def test_a_stop_request_interrupts_a_politeness_wait(server: LocalServer) -> None:
+    import threading
+
+    from watcher.errors import Interrupted
+
+    url = server.serve("/p", b"x")
+    stop = threading.Event()
+    http = Http(host_delay=3600, retries=0, robots=False, stop=stop)
+    http.get(url)
+    stop.set()
+    with pytest.raises(Interrupted):
+        http.get(url)  # would otherwise wait an hour

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,14 @@ class State:
 
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.config.settings.timezone)
+
+
+def make_http(config: Config, stop: threading.Event | None = None) -> Http:
+    s = config.settings
+    return Http(
+        contact=s.contact, timeout=s.timeout, max_bytes=s.max_bytes, host_delay=s.host_delay, retries=s.retries,
+        backoff=s.backoff, max_retry_after=s.max_retry_after, robots=s.robots, stop=stop,
+    )
 
 
 def _local(ts: str | None, tz: ZoneInfo) -> str | None:
@@ -104,7 +113,7 @@ def check(state: State, source_ids: tuple[str, ...]) -> None:
     with exclusive(db_path):
         store = Store.open(db_path)
         s = config.settings
-        http = Http(contact=s.contact, timeout=s.timeout, max_bytes=s.max_bytes, host_delay=s.host_delay)
+        http = make_http(config)
         try:
             results = check_all(store, http, config, list(source_ids) or None)
         finally:
@@ -117,6 +126,29 @@ def check(state: State, source_ids: tuple[str, ...]) -> None:
         click.echo(f"{r.source_id:32} {mark:8} {r.alerts} alert(s) {detail}".rstrip())
     if failed:
         sys.exit(1)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.pass_obj
+def run(state: State) -> None:
+    """Keep checking every enabled source on its schedule until stopped.
+
+    Each source runs on its own schedule ("every" or "cron", default
+    [settings] every) in the configured time zone. SIGTERM or Ctrl-C stops
+    it within a few seconds (exit 0). Only one `run` or `check` may work on a
+    database at a time.
+
+    \b
+    Example:
+      watcher run
+      watcher -q --config /etc/watcher/sources.toml run
+    """
+    from .scheduler import Runner
+
+    config = state.config
+    db_path = state.db_path
+    with exclusive(db_path):
+        Runner(config, db_path, lambda stop: make_http(config, stop)).run_until_stopped()
 
 
 @cli.command(context_settings=CONTEXT)
@@ -224,6 +256,7 @@ def status(state: State, as_json: bool) -> None:
                 "since": _local(r.get("broken_since"), tz),
                 "last_checked": _local(r.get("last_checked"), tz),
                 "last_success": _local(r.get("last_success"), tz),
+                "next_run": _local(r.get("next_run"), tz),
                 "consecutive_failures": r.get("consecutive_failures", 0),
                 "last_error": r.get("last_error"),
                 "warning": r.get("warning"),
@@ -235,7 +268,11 @@ def status(state: State, as_json: bool) -> None:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     for o in out:
-        line = f"{o['id']:32} {o['state']:8} docs={o['documents']:<4} last_checked={o['last_checked'] or 'never'}"
+        line = (
+            f"{o['id']:32} {o['state']:8} docs={o['documents']:<5} last checked {o['last_checked'] or 'never'}"
+            f"; last success {o['last_success'] or 'never'}"
+            + (f"; next run {o['next_run']}" if o["next_run"] else "")
+        )
         click.echo(line)
         if o["state"] != "ok" and o["last_error"]:
             since = f" (since {o['since']})" if o["since"] else ""

@@ -78,6 +78,36 @@ def _url(v: Any) -> str | None:
     return None
 
 
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def parse_duration(text: str) -> int:
+    """Seconds in "1d", "6h", "30m", "1h30m", "45s"; ValueError otherwise."""
+    m = _DURATION.match(text.strip().replace(" ", ""))
+    if not text.strip() or not m or not any(m.groups()):
+        raise ValueError(text)
+    d, h, mi, s = (int(g or 0) for g in m.groups())
+    return ((d * 24 + h) * 60 + mi) * 60 + s
+
+
+def _duration_problem(v: Any) -> str | None:
+    try:
+        seconds = parse_duration(v)
+    except ValueError:
+        return f'"{v}" is not a duration such as "30s", "15m", "6h", "1d" or "1h30m"'
+    return None if seconds >= 1 else "must be at least 1s"
+
+
+def _cron_problem(v: Any) -> str | None:
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(v)
+    except ValueError as e:
+        return f'"{v}" is not a crontab line such as "0 7 * * 1-5" ({e})'
+    return None
+
+
 def _kind(v: Any) -> str | None:
     return None if v in KINDS else f'"{v}" is not a known kind; known kinds: {", ".join(KINDS)}'
 
@@ -94,6 +124,12 @@ SETTINGS: tuple[Key, ...] = (
     Key("timeout", "float", 30.0, "Seconds before an HTTP request is abandoned.", check=_between(0, 3600, low_open=True)),
     Key("max_bytes", "int", 20_000_000, "Largest response accepted, in bytes.", check=_between(1000, 2_000_000_000)),
     Key("host_delay", "float", 5.0, "Minimum seconds between two requests to the same host.", check=_between(0, 3600)),
+    Key("retries", "int", 2, "Retries of a request after a transient error (connection error, 5xx, 429).", check=_between(0, 10)),
+    Key("backoff", "float", 2.0, "Seconds before the first retry; doubled for each next one.", check=_between(0, 600)),
+    Key("max_retry_after", "float", 300.0, "Longest Retry-After we wait for within a pass; longer ones fail the pass and hold the host.", check=_between(0, 86400)),
+    Key("robots", "bool", True, "Honour each host's robots.txt (Disallow and Crawl-delay)."),
+    Key("every", "str", "6h", 'Default schedule of the sources for `watcher run`, e.g. "30m", "6h", "1d".', check=lambda v: _duration_problem(v)),
+    Key("jitter", "float", 60.0, "Random delay of up to this many seconds added to each scheduled run (never more than a tenth of the interval).", check=_between(0, 3600)),
     Key(
         "failures_before_broken", "int", 3,
         "Consecutive fetch failures before a source is reported broken (a page that no longer parses is broken at once).",
@@ -129,6 +165,8 @@ SOURCE_KEYS: tuple[Key, ...] = (
         "Ids of [[topic]] tables: for justel, the topics its alerts belong to; for the other kinds, the topics its items are matched against (absent: all).",
     ),
     Key("enabled", "bool", True, "Set to false to keep a source (and its history) without polling it."),
+    Key("every", "str", "", 'How often `watcher run` checks it, e.g. "6h" (default: [settings] every); at least "1s".', check=lambda v: _duration_problem(v)),
+    Key("cron", "str", "", 'Or a crontab line in the configured time zone, e.g. "0 7 * * 1-5".', check=lambda v: _cron_problem(v)),
     Key("catch_up_days", "int", 7, "moniteur: when watcher was off, read at most this many missed days.", check=_between(1, 60)),
     Key("item_selector", "str", "", "page: CSS selector of one news item (required for kind page)."),
     Key("link_selector", "str", "a", "page: CSS selector of the item's link, inside the item."),
@@ -138,7 +176,7 @@ SOURCE_KEYS: tuple[Key, ...] = (
 )
 
 # Which keys each kind accepts beyond the common ones, and which it requires.
-COMMON_SOURCE_KEYS = ("id", "kind", "url", "title", "topics", "enabled")
+COMMON_SOURCE_KEYS = ("id", "kind", "url", "title", "topics", "enabled", "every", "cron")
 KIND_KEYS: dict[str, tuple[str, ...]] = {
     "justel": ("articles", "articles_matching"),
     "moniteur": ("catch_up_days",),
@@ -162,6 +200,12 @@ class Settings:
     max_bytes: int = 20_000_000
     host_delay: float = 5.0
     failures_before_broken: int = 3
+    retries: int = 2
+    backoff: float = 2.0
+    max_retry_after: float = 300.0
+    robots: bool = True
+    every: str = "6h"
+    jitter: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -183,6 +227,8 @@ class Source:
     articles_matching: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     enabled: bool = True
+    every: str = ""
+    cron: str = ""
     catch_up_days: int = 7
     item_selector: str = ""
     link_selector: str = "a"
@@ -407,6 +453,8 @@ def _validate(data: dict[str, Any], loc: _Locator) -> Config:
                     "source", i, values["id"], name,
                     f'is not valid for kind "{kind}"; keys for {kind}: {", ".join(COMMON_SOURCE_KEYS + KIND_KEYS[kind])}',
                 )
+        if values.get("every") and values.get("cron"):
+            raise loc.error("source", i, values["id"], "cron", 'give either "every" or "cron", not both')
         for name in KIND_REQUIRED.get(kind, ()):
             if not str(values.get(name, "")).strip():
                 raise loc.error("source", i, values["id"], None, f'kind "{kind}" needs the key "{name}"')

@@ -6,6 +6,7 @@ never prints and never calls ``sys.exit``.
     WatcherError
     ├── ConfigError            bad sources.toml (exit 2)
     ├── LockedError            another process holds the database (exit 1)
+    ├── Interrupted            a stop was requested (SIGTERM/SIGINT) during a pass
     ├── SourceError            one source could not be checked (exit 1)
     │   ├── FetchError         network, HTTP status, size or scheme problem
     │   │   └── TransientFetchError   worth retrying (connection errors, 5xx, 429)
@@ -30,6 +31,10 @@ class ConfigError(WatcherError):
 
 class LockedError(WatcherError):
     """Another watcher process is working on the same database."""
+
+
+class Interrupted(WatcherError):
+    """A stop was requested while a pass was waiting; nothing of it is written."""
 
 
 class SourceError(WatcherError):

@@ -10,20 +10,26 @@ Nothing happens at import time; :class:`Http` is created by the CLI.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from email.utils import parsedate_to_datetime
 from typing import Callable
 from urllib.parse import urlsplit
+from urllib.robotparser import RobotFileParser
 
 import requests
 
 from . import __version__
-from .errors import FetchError, TransientFetchError
+from .errors import FetchError, Interrupted, TransientFetchError
 from .models import Fetched
 
 PROJECT_URL = "https://github.com/watcher-be/watcher"
 MAX_REDIRECTS = 5
+ROBOTS_AGENT = "watcher"
+ROBOTS_TTL = 24 * 3600.0
+
+log = logging.getLogger(__name__)
 
 
 def user_agent(contact: str = "") -> str:
@@ -33,7 +39,14 @@ def user_agent(contact: str = "") -> str:
 
 
 class Http:
-    """A polite HTTP client shared by every source of one process."""
+    """A polite HTTP client shared by every source of one process.
+
+    Politeness, for every source alike: at least ``host_delay`` seconds
+    between two requests to one host (or the host's robots.txt Crawl-delay
+    when larger), robots.txt honoured and cached, Retry-After honoured on
+    429 and 503 (for every source on that host), retries with exponential
+    backoff on transient errors, a size cap, a redirect limit, http(s) only.
+    """
 
     def __init__(
         self,
@@ -42,8 +55,13 @@ class Http:
         timeout: float = 30.0,
         max_bytes: int = 20_000_000,
         host_delay: float = 5.0,
+        retries: int = 2,
+        backoff: float = 2.0,
+        max_retry_after: float = 300.0,
+        robots: bool = True,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.session = requests.Session()
         self.session.headers["User-Agent"] = user_agent(contact)
@@ -52,39 +70,126 @@ class Http:
         self.timeout = timeout
         self.max_bytes = max_bytes
         self.host_delay = host_delay
+        self.retries = retries
+        self.backoff = backoff
+        self.max_retry_after = max_retry_after
+        self.robots = robots
+        self.stop = stop or threading.Event()
         self._clock = clock
-        self._sleep = sleep
+        self._sleep = sleep or self._interruptible_sleep
         self._last: dict[str, float] = {}
+        self._blocked_until: dict[str, float] = {}
+        self._robots: dict[str, tuple[float, RobotFileParser | None]] = {}
         self._lock = threading.Lock()
 
     def close(self) -> None:
         self.session.close()
 
+    def _interruptible_sleep(self, seconds: float) -> None:
+        # A stop request (SIGTERM) must not wait out a politeness delay.
+        if self.stop.wait(seconds):
+            raise Interrupted("stopping")
+
+    def _delay_for(self, host: str) -> float:
+        cached = self._robots.get(host)
+        crawl = None
+        if cached and cached[1] is not None:
+            crawl = cached[1].crawl_delay(ROBOTS_AGENT)
+        return max(self.host_delay, float(crawl or 0))
+
     def _wait_for_host(self, host: str) -> None:
         # Reserve the next slot under the lock, sleep outside it, so that
-        # concurrent sources never hit one host closer than host_delay.
+        # concurrent sources never hit one host closer than the delay.
         with self._lock:
             now = self._clock()
-            slot = max(now, self._last.get(host, -1e18) + self.host_delay)
+            slot = max(now, self._last.get(host, -1e18) + self._delay_for(host), self._blocked_until.get(host, 0.0))
             self._last[host] = slot
         if slot > now:
             self._sleep(slot - now)
 
-    def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Fetched:
-        """GET ``url``, conditionally when validators are given.
+    def _block_host(self, host: str, seconds: float) -> None:
+        with self._lock:
+            self._blocked_until[host] = max(self._blocked_until.get(host, 0.0), self._clock() + seconds)
 
-        Returns a :class:`Fetched` (``not_modified`` on 304, with empty content)
-        or raises :class:`FetchError` / :class:`TransientFetchError`.
+    def allowed(self, url: str) -> bool:
+        """Whether robots.txt lets us fetch ``url`` (cached per host for a day)."""
+        if not self.robots:
+            return True
+        parts = urlsplit(url)
+        host = parts.netloc.lower()
+        cached = self._robots.get(host)
+        if cached is None or self._clock() - cached[0] > ROBOTS_TTL:
+            cached = (self._clock(), self._fetch_robots(f"{parts.scheme}://{parts.netloc}/robots.txt", host))
+            self._robots[host] = cached
+        parser = cached[1]
+        return True if parser is None else parser.can_fetch(ROBOTS_AGENT, url)
+
+    def _fetch_robots(self, url: str, host: str) -> RobotFileParser | None:
+        """The host's rules; None (everything allowed) when it has none.
+
+        A robots.txt that answers 5xx or not at all is a transient failure
+        (RFC 9309 says to assume "disallow" then), retried on the next pass.
+        """
+        self._wait_for_host(host)
+        try:
+            resp = self.session.get(url, timeout=self.timeout, stream=True)
+        except requests.RequestException as e:
+            raise TransientFetchError(f"robots.txt unreachable: {type(e).__name__}") from None
+        try:
+            if resp.status_code >= 500:
+                raise TransientFetchError(f"robots.txt answered HTTP {resp.status_code}", status=resp.status_code)
+            if resp.status_code >= 400:
+                return None
+            body = self._read_capped(resp)
+        finally:
+            resp.close()
+        parser = RobotFileParser()
+        parser.parse(body.decode("utf-8", "replace").splitlines())
+        return parser
+
+    def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Fetched:
+        """GET ``url`` politely, conditionally when validators are given.
+
+        Returns a :class:`Fetched` (``not_modified`` on 304, with empty
+        content) or raises :class:`FetchError` / :class:`TransientFetchError`
+        once the retries are spent.
         """
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise FetchError(f"refusing to fetch {url!r}: only http and https URLs are allowed")
+        if not self.allowed(url):
+            raise FetchError(f"robots.txt of {parts.netloc} disallows {url}")
+        host = parts.netloc.lower()
+        attempt = 0
+        while True:
+            try:
+                return self._get_once(url, host, etag, last_modified)
+            except TransientFetchError as e:
+                wait = self.backoff * (2**attempt)
+                if e.retry_after is not None:
+                    if e.retry_after > self.max_retry_after:
+                        self._block_host(host, self.max_retry_after)
+                        raise TransientFetchError(
+                            f"{e} (Retry-After {e.retry_after:.0f} s is longer than we wait)",
+                            status=e.status, retry_after=e.retry_after,
+                        ) from None
+                    wait = e.retry_after
+                    self._block_host(host, wait)  # every source on this host waits
+                if attempt >= self.retries:
+                    raise
+                attempt += 1
+                log.info("retrying %s in %.1f s after: %s", url, wait, e)
+                if e.retry_after is None:
+                    self._sleep(wait)
+                # else: _get_once waits for the host, now blocked until Retry-After has passed
+
+    def _get_once(self, url: str, host: str, etag: str | None, last_modified: str | None) -> Fetched:
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        self._wait_for_host(parts.hostname)
+        self._wait_for_host(host)
         start = time.monotonic()
         try:
             resp = self.session.get(url, headers=headers, timeout=self.timeout, stream=True)

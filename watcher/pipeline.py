@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from .config import Config, Source
 from .diff import word_diff
-from .errors import FetchError, ParseError, SourceError
+from .errors import FetchError, Interrupted, ParseError, SourceError
 from .http import Http
 from .matching import Matcher, classify
 from .sources import Capture, Context, Doc, Parsed, adapter
@@ -480,6 +480,8 @@ def check_all(
             results.append(check_source(store, http, config, source))
         except SourceError as e:
             results.append(CheckResult(source.id, False, "failing", error=str(e)))
+        except Interrupted:
+            raise
         except Exception as e:  # noqa: BLE001 -- a bug in one adapter must not stop the others
             log.exception("%s: internal error", source.id)
             results.append(CheckResult(source.id, False, "failing", error=f"internal error: {type(e).__name__}: {e}"))

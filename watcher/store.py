@@ -62,7 +62,8 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
             refs TEXT,                              -- JSON: every article ref of the last good parse
             warning TEXT,                           -- e.g. listed articles missing from the page
             config_hash TEXT,                       -- selection settings of the last good parse
-            state_json TEXT                         -- adapter state, e.g. the last Moniteur day read
+            state_json TEXT,                        -- adapter state, e.g. the last Moniteur day read
+            next_run TEXT                           -- when `watcher run` will check it next
         );
         CREATE TABLE http_cache (                   -- per source: two sources on one URL each parse it
             source_id TEXT NOT NULL,

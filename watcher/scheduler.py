@@ -1,0 +1,136 @@
+"""``watcher run``: APScheduler 3 in-process, one job per source.
+
+Each source runs on its own schedule (``every`` or ``cron``, in the
+configured time zone, with jitter); missed runs coalesce into one; one run
+per source at a time (``max_instances=1``).  Jobs run in a small thread pool;
+each opens its own database connection (SQLite in WAL mode serialises the
+short write transactions).  A stop request (SIGTERM, SIGINT) sets an event
+that also interrupts politeness waits, so the process ends within seconds;
+a job cut short writes nothing (its transaction never started or is rolled
+back), and the next run redoes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from types import FrameType
+from typing import Callable
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from .config import Config, Source, parse_duration
+from .errors import Interrupted
+from .http import Http
+from .pipeline import check_all
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+SHORT_INTERVAL = 300  # seconds; below this the operator is warned (tests use 1 s)
+STOP_GRACE = 5.0  # seconds a running check may take to finish after a stop request
+
+
+def trigger_for(source: Source, config: Config) -> IntervalTrigger | CronTrigger:
+    tz = config.settings.timezone
+    if source.cron:
+        return CronTrigger.from_crontab(source.cron, timezone=tz)
+    seconds = parse_duration(source.every or config.settings.every)
+    if seconds < SHORT_INTERVAL:
+        log.warning("%s: checking every %d s is hard on the site; use at least 5 minutes outside tests", source.id, seconds)
+    jitter = min(config.settings.jitter, seconds / 10)
+    return IntervalTrigger(seconds=seconds, timezone=tz, jitter=jitter or None)
+
+
+class Runner:
+    """The long-running process: schedules every enabled source until stopped."""
+
+    def __init__(self, config: Config, db_path: Path, make_http: Callable[[threading.Event], Http]) -> None:
+        self.config = config
+        self.db_path = db_path
+        self.stop = threading.Event()
+        self.http = make_http(self.stop)
+        self.scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(4)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone=config.settings.timezone,
+        )
+        self._active = 0
+        self._active_lock = threading.Lock()
+
+    def _check(self, source_id: str) -> None:
+        if self.stop.is_set():
+            return
+        with self._active_lock:
+            self._active += 1
+        try:
+            store = Store.open(self.db_path)
+            try:
+                for r in check_all(store, self.http, self.config, [source_id]):
+                    level = logging.INFO if r.ok else logging.WARNING
+                    log.log(level, "check %s: %s, %d alert(s)%s", r.source_id, r.state, r.alerts,
+                            f", {r.error}" if r.error else "")
+                job = self.scheduler.get_job(source_id)
+                if job is not None and job.next_run_time is not None:
+                    store.update_source(source_id, next_run=job.next_run_time.astimezone(timezone.utc).isoformat(timespec="seconds"))
+            finally:
+                store.close()
+        except Interrupted:
+            log.info("check %s interrupted by the stop request; nothing of it was written", source_id)
+        except Exception:  # noqa: BLE001 -- a job must never kill the scheduler
+            log.exception("check %s failed", source_id)
+        finally:
+            with self._active_lock:
+                self._active -= 1
+
+    def start(self) -> None:
+        store = Store.open(self.db_path)
+        try:
+            for source in self.config.sources:
+                if not source.enabled:
+                    continue
+                store.ensure_source(source.id, source.kind, source.url, source.title)
+                # The first check of each source runs at once.
+                self.scheduler.add_job(
+                    self._check, trigger_for(source, self.config), args=[source.id], id=source.id,
+                    name=source.id, next_run_time=datetime.now(timezone.utc),
+                )
+                log.info("scheduled %s (%s)", source.id, source.cron or source.every or self.config.settings.every)
+        finally:
+            store.close()
+        self.scheduler.start()
+
+    def run_until_stopped(self, install_signals: bool = True) -> None:
+        if install_signals:
+            def handler(signum: int, frame: FrameType | None) -> None:
+                log.info("received %s: stopping", signal.Signals(signum).name)
+                self.stop.set()
+
+            signal.signal(signal.SIGTERM, handler)
+            signal.signal(signal.SIGINT, handler)
+        self.start()
+        try:
+            while not self.stop.wait(1.0):
+                pass
+        finally:
+            self.shutdown()
+
+    def shutdown(self) -> None:
+        self.stop.set()
+        self.scheduler.shutdown(wait=False)
+        deadline = threading.Event()
+        waited = 0.0
+        while waited < STOP_GRACE:
+            with self._active_lock:
+                if self._active == 0:
+                    break
+            deadline.wait(0.1)
+            waited += 0.1
+        self.http.close()
+        log.info("stopped")
