@@ -112,10 +112,53 @@ def test_moniteur_catches_up_missed_days_within_the_bound(tmp_path: Path, server
     con.execute("UPDATE sources SET state_json = ? WHERE id = 'mb'", [json.dumps({"last_day": (today - timedelta(days=5)).isoformat()})])
     con.commit()
     con.close()
+    # a missed day's issue carried an amending law
+    two_days_ago = today - timedelta(days=2)
+    amending = ("2026009999", "SPF Justice", "Loi portant des dispositions diverses")
+    serve_day(server, base, two_days_ago, {synthetic.MB_LEGISLATIVE: [amending]})
+    server.serve(
+        f"/cgi/article.pl?language=fr&sum_date={two_days_ago.isoformat()}&lg_txt=f&caller=sum&s_editie=1&2026009999=1&numac_search=2026009999&view_numac=",
+        synthetic.moniteur_publication("2026009999", amending[2], ["Art. 5. L'article 458bis du Code pénal est abrogé."]),
+    )
     server.requests.clear()
     w.check()
     days = sorted(p.split("sum_date=")[1][:10] for p, _ in server.requests if "summary.pl" in p)
     assert days == [(today - timedelta(days=b)).isoformat() for b in (2, 1, 0)]
+    a = only(w.alerts(), kind="new", ref="2026009999", published=two_days_ago.isoformat())
+    assert a["matches"] == ["art. 458bis"]
+    stored = sorted(r[0] for r in query(w.db, "SELECT ref FROM documents WHERE source_id='mb'"))
+    assert stored == ["2026000100", "2026000101", "2026009999"]  # today's, yesterday's, the missed day's
+
+
+def query(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_moniteur_justel_page_at_the_summary_url_is_broken(tmp_path: Path, server: LocalServer) -> None:
+    base = server.url("/cgi/summary.pl?language=fr")
+    server.serve(day_url(base, brussels_today())[len(server.base):], recording("ejustice/justel_2024layout_loi_1994009284_fr.html"))
+    w = Watcher(tmp_path, server, src("mb", "moniteur", base), topics=TOPICS)
+    w.check(expect=1)
+    assert "not a Moniteur summary page" in only(w.alerts(), kind="source_broken")["reason"]
+
+
+def test_moniteur_weekdays_without_any_publication_mean_a_changed_page(tmp_path: Path, server: LocalServer) -> None:
+    base = server.url("/cgi/summary.pl?language=fr")
+    today = brussels_today()
+    for back in range(0, 10):
+        serve_day(server, base, today - timedelta(days=back), {synthetic.MB_OTHER: []})
+    w = Watcher(tmp_path, server, src("mb", "moniteur", base), topics=TOPICS)
+    w.check()  # one empty day: fine (a holiday, a Sunday)
+    con = sqlite3.connect(w.db)
+    con.execute("UPDATE sources SET state_json = ? WHERE id = 'mb'", [json.dumps({"last_day": (today - timedelta(days=8)).isoformat()})])
+    con.commit()
+    con.close()
+    w.check(expect=1)
+    assert "weekdays in a row" in only(w.alerts(), kind="source_broken")["reason"]
 
 
 def test_moniteur_unrecognisable_summary_is_broken(tmp_path: Path, server: LocalServer) -> None:
@@ -206,12 +249,26 @@ def test_chamber_source_on_one_dossier_follows_its_sub_documents(tmp_path: Path,
     tr_end = page.index("</tr>", last) + len("</tr>")
     earlier = page[:tr_start] + page[tr_end:]
     url = server.serve(path, earlier.encode("utf-8"))
-    w = Watcher(tmp_path, server, src("dossier", "chamber", url), topics=TOPICS)
+    w = Watcher(tmp_path, server, src("dossier", "chamber", url, 'topics = ["cpas"]'), topics=TOPICS)
     w.check()
     server.serve(path, recording(DOSSIER_NL))
     w.check()
-    a = only(w.alerts(), kind="status", ref="56K0272")
+    a = only(w.alerts(), kind="status", ref="56K0272", topics=["cpas"])
     assert "new: 007" in a["reason"]
+
+
+def test_one_failing_dossier_page_is_a_warning_not_a_broken_source(tmp_path: Path, server: LocalServer) -> None:
+    list_path = "/kvvcr/showpage.cfm?section=/flwb/recent&language=fr&cfm=/site/wwwcfm/flwb/rapweekweekly.cfm?week=4"
+    url = server.serve(list_path, recent_with_new_bill())
+    dossier_path = "/kvvcr/showpage.cfm?section=/flwb&language=fr&cfm=/site/wwwcfm/flwb/flwbn.cfm?lang=F&legislat=55&dossierID=3999"
+    server.serve(dossier_path, dossier_page("PENDANT CHAMBRE"))
+    w = Watcher(tmp_path, server, src("chambre", "chamber", url), topics=TOPICS)
+    w.check()
+    server.serve(dossier_path, b"<html><body>Erreur</body></html>")
+    w.check()
+    st = w.status()["chambre"]
+    assert st["ok"] is True and "dossier 55K3999" in st["warning"]
+    assert w.alerts() == []
 
 
 def test_chamber_page_that_is_not_a_list_is_broken(tmp_path: Path, server: LocalServer) -> None:
@@ -269,6 +326,32 @@ def test_written_question_new_then_answered(tmp_path: Path, server: LocalServer)
     assert len(w.alerts()) == 2
 
 
+def test_tracked_question_off_the_first_page_is_still_followed(tmp_path: Path, server: LocalServer) -> None:
+    listing: dict[str, Any] = json.loads(recording(QRVA_LIST))
+    item: dict[str, Any] = json.loads(recording(QRVA_ITEM))
+    q = item["items"][0]
+    ident = "54-B116-18-0999-2016201799998"
+    q.update(SDOCNAME=ident, TITF="Le secret professionnel des assistants sociaux des CPAS.", TITN="Het beroepsgeheim.",
+             STATUSQ="transmited", link={"href": server.url(f"/v0/qrva/{ident}"), "rel": "self"})
+    for n in range(1, 5):
+        q[f"TEXTA{n}F"] = q[f"TEXTA{n}N"] = None
+    url = server.serve("/v0/qrva?leg=54", json.dumps(listing).encode(), content_type="application/json")
+    w = Watcher(tmp_path, server, src("qrva", "chamber-questions", url), topics=TOPICS)
+    w.check()
+    server.serve(f"/v0/qrva/{ident}", json.dumps(item).encode(), content_type="application/json")
+    with_new = dict(listing, items=[{k: q[k] for k in ("link", "SDOCNAME", "TITF", "TITN", "STATUSQ")}] + listing["items"])
+    server.serve("/v0/qrva?leg=54", json.dumps(with_new).encode(), content_type="application/json")
+    w.check()
+    only(w.alerts(), kind="new", ref=ident)
+    # newer questions push it off the first page; weeks later its answer arrives
+    server.serve("/v0/qrva?leg=54", json.dumps(listing).encode(), content_type="application/json")
+    q["STATUSQ"] = "answerReceived"
+    q["TEXTA1F"] = {"br": ["Réponse du ministre."]}
+    server.serve(f"/v0/qrva/{ident}", json.dumps(item).encode(), content_type="application/json")
+    w.check()
+    assert [a["kind"] for a in w.alerts()] == ["new", "status"]
+
+
 def test_empty_open_data_answer_is_broken(tmp_path: Path, server: LocalServer) -> None:
     url = server.serve("/v0/qrva?leg=56", recording("chamber/opendata_api/data.dekamer.be_v0_qrva_item_empty.json"))
     w = Watcher(tmp_path, server, src("qrva", "chamber-questions", url), topics=TOPICS)
@@ -306,6 +389,17 @@ def test_feed_new_matching_entry_and_its_update(tmp_path: Path, server: LocalSer
     assert b["kind"] == "updated" and "la circulaire est publiée" in "".join(t for op, t in b["diff"] if op == "+")
 
 
+def test_feed_with_a_repeated_guid_is_read_once(tmp_path: Path, server: LocalServer) -> None:
+    url = server.serve("/feed/", synthetic.rss(FEED_ITEMS))
+    w = Watcher(tmp_path, server, src("rwlp", "feed", url), topics=TOPICS)
+    w.check()
+    twice = ("https://rwlp.be/?p=105", "Le secret professionnel en CPAS", "https://rwlp.be/secret", "<p>Analyse.</p>")
+    server.serve("/feed/", synthetic.rss([twice, twice, *FEED_ITEMS]))
+    w.check()
+    only(w.alerts(), kind="new", ref="https://rwlp.be/?p=105")
+    assert w.status()["rwlp"]["ok"] is True
+
+
 def test_bot_wall_instead_of_a_feed_is_broken(tmp_path: Path, server: LocalServer) -> None:
     url = server.serve("/feed/", synthetic.rss(FEED_ITEMS))
     w = Watcher(tmp_path, server, src("rwlp", "feed", url), topics=TOPICS)
@@ -338,6 +432,31 @@ def test_news_page_new_matching_item(tmp_path: Path, server: LocalServer) -> Non
     a = only(w.alerts(), kind="new", url=server.url("/fr/publications/secret-cpas"))
     assert "secret-professionnel" in a["topics"]
     assert "24 novembre 2026" in a["after"]
+
+
+def test_news_page_item_linked_twice_is_one_item_with_its_title_and_date(tmp_path: Path, server: LocalServer) -> None:
+    page = (
+        "<!-- SYNTHETIC news listing: each item links its image and its title to the same article -->\n"
+        "<html><body><main>"
+        '<div class="news"><a href="/fr/nouvelles/dse"><img src="/i.png" alt=""></a>'
+        '<h2><a href="/fr/nouvelles/dse">Circulaire relative au dossier social électronique</a></h2>'
+        '<span class="date">24 novembre 2026</span></div>'
+        "</main></body></html>"
+    )
+    url = server.serve("/fr/nouvelles", b"<html><body><div class='news'><a href='/fr/nouvelles/old'>Ancienne</a></div></body></html>")
+    w = Watcher(tmp_path, server, src("miis", "page", url, 'item_selector = "a[href*=\'/fr/nouvelles/\']"\n'), topics=TOPICS)
+    w.check()
+    server.serve("/fr/nouvelles", page.encode())
+    w.check()
+    a = only(w.alerts(), kind="new", title="Circulaire relative au dossier social électronique")
+    assert a["url"] == server.url("/fr/nouvelles/dse")
+    (tmp_path / "x").mkdir()
+    keys = 'item_selector = "div.news"\nlink_selector = "h2 a"\ndate_selector = ".date"\n'
+    w2 = Watcher(tmp_path / "x", server, src("miis", "page", url, keys), topics=TOPICS)
+    w2.check()
+    con = sqlite3.connect(w2.db)
+    assert con.execute("SELECT published FROM documents").fetchall() == [("2026-11-24",)]
+    con.close()
 
 
 def test_news_page_where_the_selector_finds_nothing_is_broken(tmp_path: Path, server: LocalServer) -> None:

@@ -15,9 +15,9 @@ SECRET = Topic(
 )
 CPAS = Topic(
     "cpas",
-    terms=("loi organique des CPAS", "organieke wet betreffende de OCMW's"),
+    terms=("loi organique des CPAS", "organieke wet betreffende de OCMW's", "organique des centres publics d'action sociale"),
     articles=("36", "36bis", "50"),
-    laws=("loi organique", "loi du 8 juillet 1976", "OCMW-wet", "organieke wet"),
+    laws=("loi organique des CPAS", "loi du 8 juillet 1976", "OCMW-wet", "organieke wet van 8 juli 1976"),
 )
 MATCHER = Matcher([SECRET, CPAS])
 
@@ -42,6 +42,22 @@ CASES = [
     ("apostrophe", "de organieke wet betreffende de OCMW’s", {"cpas": ["organieke wet betreffende de OCMW's"]}),
     ("amendment-brackets", "le [secret] professionnel", {"secret-professionnel": ["secret professionnel"]}),
     ("nothing", "Collecte à domicile. - Autorisation", {}),
+    ("own-heading", "Art. 50. Le présent arrêté entre en vigueur le jour de sa publication.", {}),
+    ("own-heading-then-ref", "Art. 36. L'article 12 de la loi du 10 mai 2007 est remplacé", {}),
+    ("comma-is-not-a-list", "à l'article 5, 36 mois après", {}),
+    ("range", "les articles 457 à 459 du Code pénal", {"secret-professionnel": ["art. 458"]}),
+    ("short-number-needs-its-law", "l'article 36 est abrogé", {}),
+    ("short-number-law-in-text", "Dans la loi organique des CPAS, l'article 36 est abrogé",
+     {"cpas": ["art. 36", "loi organique des CPAS"]}),
+    ("same-code", "Art. 3. Dans l'article 458bis du même Code, les mots", {"secret-professionnel": ["art. 458bis"]}),
+    ("same-code-other-law", "Art. 2. Dans l'article 1382 du Code civil ... Art. 3. Dans l'article 458 du même Code", {}),
+    ("penal-social-code", "article 458 du Code pénal social", {}),
+    ("sociaal-strafwetboek", "artikel 458 van het Sociaal Strafwetboek", {}),
+    ("another-organic-law", "article 36 de la loi organique du 30 novembre 1998 des services de renseignement", {}),
+    ("official-title", "modifiant la loi du 8 juillet 1976 organique des centres publics d'action sociale",
+     {"cpas": ["organique des centres publics d'action sociale"]}),
+    ("dutch-inflection", "het elektronische sociale dossier", {"secret-professionnel": ["elektronisch sociaal dossier"]}),
+    ("dutch-plural", "beroepsgeheimen", {"secret-professionnel": ["beroepsgeheim"]}),
 ]
 
 
@@ -69,3 +85,22 @@ def test_allowed_topics_restrict_classification() -> None:
     text = "l'article 36 de la loi organique des CPAS et le secret professionnel"
     assert classify(MATCHER, text, ("cpas",)).topics == ("cpas",)
     assert set(classify(MATCHER, text).topics) == {"cpas", "secret-professionnel"}
+
+
+@pytest.mark.parametrize(
+    "term, text, hit",
+    [
+        ("art. 458", "l'article 458, alinéa 2", True),
+        ("art. 458", "artikel 458 Sw.", True),
+        ("art. 458", "les articles 458 et 458bis", True),
+        ("art. 458", "l'article 4580", False),
+        ("art. 458", "l'article 1458", False),
+        ("article 458 du Code pénal", "article 458 du Code civil", False),
+        ("article 458 du Code pénal", "Dans l'article 458 du Code pénal, les mots", True),
+        ("458bis", "l'article 458bis", True),
+        ("458bis", "l'article 458", False),
+    ],
+)
+def test_a_term_that_is_an_article_reference_reads_as_one(term: str, text: str, hit: bool) -> None:
+    matcher = Matcher([Topic("t", terms=(term,))])
+    assert bool(matcher.match(text)) is hit

@@ -144,7 +144,7 @@ TOPIC_KEYS: tuple[Key, ...] = (
     Key("articles", "list[str]", (), 'Article numbers the topic follows, e.g. ["458", "458bis"]; matched as "art. 458", "artikel 458 Sw." …', check=_nonempty_items),
     Key(
         "laws", "list[str]", (),
-        'Names of the law those articles belong to, e.g. ["Code pénal", "Strafwetboek", "Sw."]; a reference followed by another law ("article 458 du Code civil") does not match.',
+        'Names of the law those articles belong to, e.g. ["Code pénal", "Strafwetboek", "Sw."]; a reference followed by another law ("article 458 du Code civil") does not match. Default: the Code pénal / Strafwetboek.',
         check=_nonempty_items,
     ),
 )

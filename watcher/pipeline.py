@@ -33,7 +33,7 @@ from .config import Config, Source
 from .diff import word_diff
 from .errors import FetchError, Interrupted, ParseError, SourceError
 from .http import Http
-from .matching import Matcher, classify
+from .matching import Matcher, TopicHits, classify
 from .sources import Capture, Context, Doc, Parsed, adapter
 from .store import Store, utcnow
 
@@ -405,9 +405,16 @@ def _apply_stream(
     """Store the items of a pass: new matching items, text and status changes."""
     known = store.documents(source.id)
     w = _Writer(store, source, when, evidence)
+    seen: set[str] = set()
     for doc in parsed.docs:
+        if doc.key in seen:
+            continue  # a feed or a catch-up listing the same item twice: the first one counts
+        seen.add(doc.key)
         ev = (fetch_ids.get(doc.sha256), doc.sha256) if doc.sha256 else evidence
         hits = classify(matcher, f"{doc.title}\n{doc.text}", source.topics)
+        if doc.track and not hits.topics:
+            # followed because the config names it: it belongs to the source's topics
+            hits = TopicHits(tuple(source.topics), (), "")
         current = known.get(doc.key)
         meta: dict[str, Any] = {"title": doc.title, "url": doc.url, "number": doc.number, "published": doc.published}
         if current is None:

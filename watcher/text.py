@@ -147,3 +147,36 @@ def base_ref(ref: str) -> str:
     """The article a variant belongs to: ``"458~2"`` or ``"458_DROIT_FUTUR"`` -> ``"458"``."""
     m = _BASE_REF.match(ref)
     return m.group(0) if m else ref
+
+
+_MONTHS = {
+    # FR
+    "janvier": 1, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6, "juillet": 7, "aout": 8,
+    "septembre": 9, "octobre": 10, "novembre": 11, "decembre": 12,
+    # NL
+    "januari": 1, "februari": 2, "maart": 3, "april": 4, "mei": 5, "juni": 6, "juli": 7, "augustus": 8,
+    "oktober": 10,
+    # DE
+    "januar": 1, "februar": 2, "marz": 3, "dezember": 12,
+}
+_DATE_NUM = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\b")
+_DATE_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_DATE_WORDS = re.compile(r"\b(\d{1,2})(?:er)?\s+([^\W\d_]+)\s+(\d{4})\b")
+
+
+def parse_date(text: str) -> str | None:
+    """The first date in ``text`` as ISO: "29-10-2018", "2025-02-12",
+    "8 décembre 2025", "12 mei 2016", "1er janvier 2027"; None if none."""
+    m = _DATE_ISO.search(text)
+    if m and 1 <= int(m.group(2)) <= 12:
+        return m.group(0)
+    m = _DATE_NUM.search(text)
+    if m:
+        d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if 1 <= mo <= 12 and 1 <= d <= 31:
+            return f"{y:04d}-{mo:02d}-{d:02d}"
+    for m in _DATE_WORDS.finditer(text):
+        month = _MONTHS.get(fold(m.group(2)))
+        if month and 1 <= int(m.group(1)) <= 31:
+            return f"{int(m.group(3)):04d}-{month:02d}-{int(m.group(1)):02d}"
+    return None

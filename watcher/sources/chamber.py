@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from bs4 import BeautifulSoup
 
-from ..errors import ParseError
+from ..errors import FetchError, ParseError
 from ..text import collapse, decode_html
 from . import Context, Doc, Parsed
 
@@ -206,9 +206,18 @@ def collect(ctx: Context) -> Parsed:
             )
     for known in ctx.tracked():
         to_follow.setdefault(known["key"], known["url"])
+    warnings: list[str] = []
     for dossier, url in to_follow.items():
-        page = ctx.fetch(url)
-        assert page is not None
-        d = parse_dossier(page.content)
+        # One dossier page that fails must not hide the others or the list:
+        # it keeps its last state and is tried again next pass.
+        try:
+            page = ctx.fetch(url)
+            assert page is not None
+            d = parse_dossier(page.content)
+        except (FetchError, ParseError) as e:
+            warnings.append(f"dossier {dossier}: {e}")
+            continue
         docs[dossier] = _doc(d, url, ctx.captures[-1].sha256)
-    return Parsed(None, "Chambre des représentants", tuple(docs.values()), mode="stream")
+    if listed == [] and fetched is not None:
+        raise ParseError("the recent-documents page lists no dossier")
+    return Parsed(None, "Chambre des représentants", tuple(docs.values()), mode="stream", warnings=tuple(warnings))

@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 from ..errors import ParseError
 from ..config import Source
 from ..models import Article, Law
-from ..text import base_ref, collapse, decode_html, fold, html_to_lines, normalize_ref
+from ..text import base_ref, collapse, decode_html, fold, html_to_lines, normalize_ref, parse_date
 from . import Context, Doc, Parsed
 
 _SECTION_2024 = re.compile(r"""<div\s+id=["']list-title-3["'][^>]*>""", re.IGNORECASE)
@@ -63,20 +63,6 @@ _HEADING_LEVELS = {
     "section": 4, "afdeling": 4, "abschnitt": 4,
     "sous-section": 5, "onderafdeling": 5, "unterabschnitt": 5,
 }
-
-_MONTHS = {
-    # FR
-    "janvier": 1, "fevrier": 2, "février": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6,
-    "juillet": 7, "aout": 8, "août": 8, "septembre": 9, "octobre": 10, "novembre": 11,
-    "decembre": 12, "décembre": 12,
-    # NL
-    "januari": 1, "februari": 2, "maart": 3, "april": 4, "mei": 5, "juni": 6, "juli": 7,
-    "augustus": 8, "oktober": 10,
-    # DE
-    "januar": 1, "februar": 2, "märz": 3, "juli_de": 7, "dezember": 12,
-}
-_DATE_NUM = re.compile(r"\b(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\b")
-_DATE_WORDS = re.compile(r"\b(\d{1,2})(?:er)?\s+([A-Za-zéèûäÄ]+)\s+(\d{4})\b")
 
 _UPDATED = re.compile(
     r"(?:mise\s+à\s+jour\s+au|(?:tekst)?bijgewerkt\s+tot|tekstbijwerking\s+tot|aktualisiert\s+am)\s*:?\s*([^\n)]{6,30})",
@@ -283,9 +269,9 @@ def _parse_meta(meta_html: str, layout: str) -> dict[str, str | None]:
     m = _DOSSIER.search(flat)
     dossier = m.group(1) if m else None
     m = _UPDATED.search(flat)
-    updated = _iso_date(m.group(1)) if m else None
+    updated = parse_date(m.group(1)) if m else None
     m = _IN_FORCE.search(flat)
-    in_force = _iso_date(m.group(1)) if m else None
+    in_force = parse_date(m.group(1)) if m else None
     # The printed title carries editorial notes and inline references;
     # the law's own title is what comes before them.
     short = _EDITORIAL.split(title, maxsplit=1)[0].strip() if title else ""
@@ -296,20 +282,6 @@ def _parse_meta(meta_html: str, layout: str) -> dict[str, str | None]:
         "updated": updated,
         "in_force": in_force,
     }
-
-
-def _iso_date(text: str) -> str | None:
-    m = _DATE_NUM.search(text)
-    if m:
-        d, mo, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        if 1 <= mo <= 12 and 1 <= d <= 31:
-            return f"{y:04d}-{mo:02d}-{d:02d}"
-    m = _DATE_WORDS.search(text)
-    if m:
-        month = _MONTHS.get(m.group(2).lower())
-        if month:
-            return f"{int(m.group(3)):04d}-{month:02d}-{int(m.group(1)):02d}"
-    return None
 
 
 def _language(url: str, meta_html: str, text_html: str) -> str:

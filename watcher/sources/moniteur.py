@@ -32,7 +32,7 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 
 from bs4 import BeautifulSoup
 
-from ..errors import ParseError
+from ..errors import FetchError, ParseError
 from ..text import collapse, decode_html
 from . import Context, Doc, Parsed
 
@@ -64,6 +64,11 @@ def parse_summary(data: bytes, url: str, day: str) -> list[Entry]:
     sections = soup.select("div[id^=list-title-]")
     if not sections and not soup.select("div.list, main .list, p.list-item--subtitle"):
         raise ParseError("not a Moniteur summary page: no div[id^=list-title-] section")
+    if soup.select_one("div#list-title-3 a[name^='Art.'], div#list-title-3 a[NAME^='Art.']") or "cgi_tsv" in url:
+        raise ParseError("not a Moniteur summary page: this is a Justel law or a company-annex page")
+    titles = soup.select("a.list-item--title")
+    if titles and not any(_NUMAC.search(str(a.get("href") or "")) for a in titles):
+        raise ParseError("not a Moniteur summary page: its items link to no numac_search publication")
     entries: list[Entry] = []
     for section in sections or [soup]:
         h2 = section.find("h2")
@@ -134,22 +139,40 @@ def collect(ctx: Context) -> Parsed:
     source = ctx.source
     days = days_to_read(ctx.state.get("last_day"), ctx.today, source.catch_up_days)
     docs: list[Doc] = []
+    warnings: list[str] = []
+    empty_weekdays = int(ctx.state.get("empty_weekdays", 0))
     for day in days:
         url = day_url(source.url, day)
         fetched = ctx.fetch(url)
         assert fetched is not None
-        for entry in parse_summary(fetched.content, fetched.final_url or url, day.isoformat()):
+        entries = parse_summary(fetched.content, fetched.final_url or url, day.isoformat())
+        if not entries and day.weekday() < 5 and day < ctx.today:
+            # No issue on a past weekday happens (public holidays), three in a
+            # row does not: the page has most likely changed.
+            empty_weekdays += 1
+            if empty_weekdays >= 3:
+                raise ParseError(f"no publication listed for {empty_weekdays} weekdays in a row (last {day}); the summary page may have changed")
+        elif entries:
+            empty_weekdays = 0
+        for entry in entries:
+            if entry.numac in ctx.known:
+                continue  # already stored, with its body
             text, sha = entry.title, None
-            known = entry.numac in ctx.known
             # Bodies only for new legislative items, and not during the
             # baseline (nothing is alerted then).
-            if entry.legislative and not known and not ctx.baseline:
-                pub = ctx.fetch(entry.url)
-                assert pub is not None
-                _, _, body = parse_publication(pub.content)
+            if entry.legislative and not ctx.baseline:
+                try:
+                    pub = ctx.fetch(entry.url)
+                    assert pub is not None
+                    numac, _, body = parse_publication(pub.content)
+                    if numac and numac != entry.numac:
+                        raise ParseError(f"the page shows numac {numac}")
+                except (FetchError, ParseError) as e:
+                    # Left out of this pass (so retried on the next one), not
+                    # stored title-only: its body may hold the words that matter.
+                    warnings.append(f"publication {entry.numac} of {entry.day}: {e}")
+                    continue
                 text, sha = body, ctx.captures[-1].sha256
-            elif known:
-                continue  # already stored, with its body
             docs.append(
                 Doc(
                     key=entry.numac,
@@ -164,4 +187,5 @@ def collect(ctx: Context) -> Parsed:
             )
     if days:
         ctx.state["last_day"] = days[-1].isoformat()
-    return Parsed(identity=None, title="Moniteur belge", docs=tuple(docs), mode="stream")
+    ctx.state["empty_weekdays"] = empty_weekdays
+    return Parsed(None, "Moniteur belge", tuple(docs), mode="stream", warnings=tuple(warnings))

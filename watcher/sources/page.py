@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 
 from ..config import Source
 from ..errors import ParseError
-from ..text import collapse, decode_html
+from ..text import collapse, decode_html, parse_date
 from . import Context, Doc, Parsed
 
 
@@ -25,36 +25,36 @@ def parse_page(data: bytes, url: str, source: Source) -> list[Doc]:
     items = soup.select(source.item_selector)
     if not items:
         raise ParseError(f'the item selector "{source.item_selector}" finds nothing on the page')
-    docs: list[Doc] = []
-    seen: set[str] = set()
+    found: dict[str, Doc] = {}
     for item in items:
         link = item if item.name == "a" and source.link_selector == "a" else item.select_one(source.link_selector)
         href = str(link.get("href") or "") if link is not None else ""
-        absolute = urljoin(url, href) if href else ""
-        if not absolute or urlsplit(absolute).scheme not in ("http", "https") or absolute in seen:
+        absolute = urljoin(url, href).split("#", 1)[0] if href else ""
+        if not absolute or urlsplit(absolute).scheme not in ("http", "https"):
             continue
-        seen.add(absolute)
         title_el = item.select_one(source.title_selector) if source.title_selector else link
         title = collapse(title_el.get_text(" ")) if title_el is not None else ""
         date_el = item.select_one(source.date_selector) if source.date_selector else None
         text_el = item.select_one(source.text_selector) if source.text_selector else None
         text = collapse(text_el.get_text(" ")) if text_el is not None else ""
         date_text = collapse(date_el.get_text(" ")) if date_el is not None else ""
-        docs.append(
-            Doc(
-                key=absolute,
-                ref=absolute,
-                number="",
-                title=title or absolute,
-                url=absolute,
-                text="\n".join(x for x in (title, date_text, text) if x),
-                published=None,
-                events=(),
-            )
+        doc = Doc(
+            key=absolute,
+            ref=absolute,
+            number="",
+            title=title or absolute,
+            url=absolute,
+            text="\n".join(x for x in (title, date_text, text) if x),
+            published=parse_date(date_text) if date_text else None,
         )
-    if not docs:
+        # An image link and a title link to the same article are one item:
+        # keep the one that says the most.
+        previous = found.get(absolute)
+        if previous is None or len(doc.text) > len(previous.text):
+            found[absolute] = doc
+    if not found:
         raise ParseError(f'the item selector "{source.item_selector}" matches, but no item has an http(s) link')
-    return docs
+    return list(found.values())
 
 
 def collect(ctx: Context) -> Parsed:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..errors import ParseError
 from ..text import collapse
@@ -97,13 +98,44 @@ def _doc(summary: dict[str, Any], full: dict[str, Any] | None, sha: str | None) 
     )
 
 
+MAX_PAGES = 20  # a pass reads at most this many list pages (10 questions each)
+MAX_REPOLLS = 50  # and re-reads at most this many unanswered tracked questions
+
+
+def _page_url(url: str, start: int) -> str:
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "start"] + [("start", str(start))]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
 def collect(ctx: Context) -> Parsed:
-    fetched = ctx.fetch(ctx.source.url, conditional=True)
-    if fetched is None:
-        return Parsed(None, "", (), mode="stream")
-    docs = []
-    for summary in parse_list(fetched.content):
+    """Read the newest list pages until one holds only known questions, then
+    re-read the tracked questions still waiting for an answer."""
+    first = ctx.fetch(ctx.source.url, conditional=True)
+    summaries: list[dict[str, Any]] = []
+    if first is not None:
+        page, answer = parse_list(first.content), _json(first.content)
+        summaries.extend(page)
+        start, total = int(answer.get("start") or 0), int(answer.get("total") or 0)
+        pages = 1
+        # The list is paged (10 a page); "start" is the recorded answer's own key.
+        while (
+            not ctx.baseline
+            and pages < MAX_PAGES
+            and start + len(page) < total
+            and any(str(it["SDOCNAME"]) not in ctx.known for it in page)
+        ):
+            start += len(page)
+            more = ctx.fetch(_page_url(ctx.source.url, start))
+            assert more is not None
+            page = parse_list(more.content)
+            summaries.extend(page)
+            pages += 1
+    docs: list[Doc] = []
+    listed: set[str] = set()
+    for summary in summaries:
         ident = str(summary["SDOCNAME"])
+        listed.add(ident)
         known = ctx.known.get(ident)
         status = str(summary.get("STATUSQ") or "") or None
         href = (summary.get("link") or {}).get("href")
@@ -111,12 +143,21 @@ def collect(ctx: Context) -> Parsed:
         if known is None:
             full = None
             if href and relevant and not ctx.baseline:
-                page = ctx.fetch(str(href))
-                assert page is not None
-                full = parse_item(page.content)
+                fetched = ctx.fetch(str(href))
+                assert fetched is not None
+                full = parse_item(fetched.content)
             docs.append(_doc(summary, full, ctx.captures[-1].sha256 if full else None))
         elif known.get("tracked") and status != known.get("status") and href:
-            page = ctx.fetch(str(href))
-            assert page is not None
-            docs.append(_doc(summary, parse_item(page.content), ctx.captures[-1].sha256))
+            fetched = ctx.fetch(str(href))
+            assert fetched is not None
+            docs.append(_doc(summary, parse_item(fetched.content), ctx.captures[-1].sha256))
+    # Tracked questions no longer on the newest pages are read one by one
+    # until their answer is in.
+    waiting = [k for k in ctx.tracked() if k["key"] not in listed and k.get("status") != "answerReceived" and k.get("url")]
+    for known in waiting[:MAX_REPOLLS]:
+        fetched = ctx.fetch(str(known["url"]))
+        assert fetched is not None
+        full = parse_item(fetched.content)
+        if full is not None and str(full.get("STATUSQ") or "") != (known.get("status") or ""):
+            docs.append(_doc(full, full, ctx.captures[-1].sha256))
     return Parsed(None, "Questions écrites", tuple(docs), mode="stream")
