@@ -6,6 +6,7 @@ or unusable; 2 a usage or configuration error.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -331,6 +332,45 @@ def history(state: State, source_id: str, ref: str, as_json: bool) -> None:
         else:
             click.echo(render_text(word_diff(previous, v["text"])))
         previous = v["text"]
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("digest_ids", nargs=-1, metavar="[DIGEST_ID ...]")
+@click.option("--dry-run", is_flag=True, help="Write .eml files to --out instead of sending; records nothing.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+              help="Folder for --dry-run messages.")
+@click.option("--force", is_flag=True, help="Send even if not due yet (send_empty still applies).")
+@click.pass_obj
+def digest(state: State, digest_ids: tuple[str, ...], dry_run: bool, out_dir: Path, force: bool) -> None:
+    """Send the e-mail digests that are due (default: every [[digest]]).
+
+    Exit status: 0 when every send succeeded or nothing was due, 1 when a
+    send failed (its alerts stay pending and go out on the next run).
+
+    \b
+    Example:
+      watcher digest
+      watcher digest --dry-run --out /tmp/digests --force federation-fr
+    """
+    from .notify.run import send_due
+
+    config = state.config
+    chosen = [config.digest(i) for i in digest_ids] if digest_ids else list(config.digests)
+    if not chosen:
+        raise ConfigError(f"{config.path.name}: no [[digest]] table; nothing to send")
+    # A real send takes the database lock (so it never races `watcher run`,
+    # which sends digests itself); a dry run records nothing and needs none.
+    lock = contextlib.nullcontext() if dry_run else exclusive(state.db_path)
+    with lock:
+        store = Store.open(state.db_path)
+        try:
+            results = send_due(store, config, chosen, force=force, dry_run=dry_run, out=out_dir)
+        finally:
+            store.close()
+    for r in results:
+        click.echo(f"{r.digest_id:24} {r.alerts:4} alert(s)  {r.note}")
+    if any(r.note.startswith("failed") for r in results):
+        sys.exit(1)
 
 
 def main() -> None:

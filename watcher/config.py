@@ -187,7 +187,59 @@ KIND_KEYS: dict[str, tuple[str, ...]] = {
 }
 KIND_REQUIRED: dict[str, tuple[str, ...]] = {"page": ("item_selector",)}
 
-TABLES = {"settings": SETTINGS, "topic": TOPIC_KEYS, "source": SOURCE_KEYS}
+def _email(v: Any) -> str | None:
+    return None if _EMAIL.match(v) else f'"{v}" is not an e-mail address'
+
+
+def _emails(v: Any) -> str | None:
+    bad = [a for a in v if not _EMAIL.match(a)]
+    if not v:
+        return "must name at least one address"
+    return f'"{bad[0]}" is not an e-mail address' if bad else None
+
+
+def _clock(v: Any) -> str | None:
+    m = re.match(r"^([01]\d|2[0-3]):([0-5]\d)$", v)
+    return None if m else f'"{v}" is not a time such as "07:00"'
+
+
+def _one_of(*values: str) -> Callable[[Any], str | None]:
+    def check(v: Any) -> str | None:
+        return None if v in values else f'"{v}" is not one of: {", ".join(values)}'
+
+    return check
+
+
+def _env_name(v: Any) -> str | None:
+    return None if re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", v) else f'"{v}" is not an environment variable name'
+
+
+_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+SMTP_KEYS: tuple[Key, ...] = (
+    Key("host", "str", None, "SMTP server name.", required=True),
+    Key("port", "int", 587, "SMTP port (587 for starttls, 465 for ssl, 25 for none).", check=_between(1, 65535)),
+    Key("security", "str", "starttls", 'Transport security: "starttls", "ssl" or "none".', check=_one_of("starttls", "ssl", "none")),
+    Key("username", "str", "", "Login name (empty: no login)."),
+    Key("password_env", "str", "", "Name of the environment variable holding the password (never the password itself).", check=_env_name),
+    Key("from", "str", None, "Sender address of the digests.", required=True, check=_email),
+    Key("timeout", "float", 30.0, "Seconds before the SMTP server is given up.", check=_between(0, 600, low_open=True)),
+)
+
+DIGEST_KEYS: tuple[Key, ...] = (
+    Key("id", "str", None, "Stable identifier of the digest.", required=True, check=_slug),
+    Key("to", "list[str]", (), "Recipient addresses.", required=True, check=_emails),
+    Key("topics", "list[str]", (), "Topics it carries (absent: all); broken sources are always reported."),
+    Key("frequency", "str", "daily", '"immediate" (at the end of the pass that found the alert), "daily" or "weekly".', check=_one_of("immediate", "daily", "weekly")),
+    Key("at", "str", "07:00", "Time of day it is sent (daily and weekly), in the configured time zone.", check=_clock),
+    Key("weekday", "str", "monday", "Day it is sent (weekly).", check=_one_of(*WEEKDAYS)),
+    Key("language", "str", "fr", '"fr" or "nl".', check=_one_of("fr", "nl")),
+    Key("send_empty", "bool", True, "Send a digest even when nothing changed, so that silence is never ambiguous (not for immediate)."),
+    Key("title", "str", "", "Name in the subject and List-Id (default: the id)."),
+)
+
+TABLES = {"settings": SETTINGS, "topic": TOPIC_KEYS, "source": SOURCE_KEYS, "smtp": SMTP_KEYS, "digest": DIGEST_KEYS}
 
 
 @dataclass(frozen=True)
@@ -238,11 +290,44 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Smtp:
+    host: str
+    from_: str
+    port: int = 587
+    security: str = "starttls"
+    username: str = ""
+    password_env: str = ""
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class Digest:
+    id: str
+    to: tuple[str, ...]
+    topics: tuple[str, ...] = ()
+    frequency: str = "daily"
+    at: str = "07:00"
+    weekday: str = "monday"
+    language: str = "fr"
+    send_empty: bool = True
+    title: str = ""
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path
     settings: Settings
     topics: tuple[Topic, ...] = ()
     sources: tuple[Source, ...] = field(default_factory=tuple)
+    smtp: Smtp | None = None
+    digests: tuple[Digest, ...] = ()
+
+    def digest(self, digest_id: str) -> Digest:
+        for d in self.digests:
+            if d.id == digest_id:
+                return d
+        known = ", ".join(d.id for d in self.digests) or "none"
+        raise ConfigError(f'{self.path.name}: no [[digest]] with id "{digest_id}" (known: {known})')
 
     @property
     def database_path(self) -> Path:
@@ -316,7 +401,7 @@ class _Locator:
         for no, name, idx in self.headers:
             if no > line:
                 break
-            current = f"[[{name}]] #{idx + 1}" if name in ("topic", "source") else f"[{name}]"
+            current = f"[[{name}]] #{idx + 1}" if name in ("topic", "source", "digest") else f"[{name}]"
         return current
 
     def key_at(self, line: int) -> str | None:
@@ -422,7 +507,7 @@ def _describe_value(v: Any) -> str:
 
 
 def _validate(data: dict[str, Any], loc: _Locator) -> Config:
-    allowed = {"settings": "table", "topic": "array", "source": "array"}
+    allowed = {"settings": "table", "topic": "array", "source": "array", "smtp": "table", "digest": "array"}
     for name, value in data.items():
         if name not in allowed:
             close = difflib.get_close_matches(name, allowed, n=1)
@@ -430,7 +515,7 @@ def _validate(data: dict[str, Any], loc: _Locator) -> Config:
             line = loc.line_of(name, None, None)
             raise ConfigError(
                 f"{loc.path.name}{f', line {line}' if line else ''}: unknown table [{name}]{hint}; "
-                "valid tables are [settings], [[topic]] and [[source]]"
+                "valid tables are [settings], [[topic]], [[source]], [smtp] and [[digest]]"
             )
         if allowed[name] == "array" and not isinstance(value, list):
             raise loc.error(name, None, None, None, f"must be written [[{name}]] (an array of tables)")
@@ -445,6 +530,7 @@ def _validate(data: dict[str, Any], loc: _Locator) -> Config:
     sources: list[Source] = []
     for i, raw in enumerate(data.get("source", [])):
         values = _check_table(raw, SOURCE_KEYS, loc, "source", i)
+        _check_topic_refs(values, topic_ids, loc, "source", i)
         kind = values["kind"]
         allowed_here = set(COMMON_SOURCE_KEYS) | set(KIND_KEYS[kind])
         for name in raw:
@@ -460,17 +546,36 @@ def _validate(data: dict[str, Any], loc: _Locator) -> Config:
                 raise loc.error("source", i, values["id"], None, f'kind "{kind}" needs the key "{name}"')
         if kind == "page":
             _check_selectors(values, loc, i)
-        for t in values.get("topics", ()):
-            if t not in topic_ids:
-                close = difflib.get_close_matches(t, topic_ids, n=1)
-                hint = f' (did you mean "{close[0]}"?)' if close else ""
-                raise loc.error(
-                    "source", i, values["id"], "topics",
-                    f'refers to undefined topic "{t}"{hint}; defined topics: {", ".join(sorted(topic_ids)) or "none"}',
-                )
         sources.append(Source(**values))
     _no_duplicates([s.id for s in sources], loc, "source")
-    return Config(path=loc.path, settings=settings, topics=tuple(topics), sources=tuple(sources))
+
+    smtp = None
+    if "smtp" in data:
+        values = _check_table(data["smtp"], SMTP_KEYS, loc, "smtp", None)
+        values["from_"] = values.pop("from")
+        smtp = Smtp(**values)
+    digests: list[Digest] = []
+    for i, raw in enumerate(data.get("digest", [])):
+        values = _check_table(raw, DIGEST_KEYS, loc, "digest", i)
+        _check_topic_refs(values, topic_ids, loc, "digest", i)
+        digests.append(Digest(**values))
+    _no_duplicates([d.id for d in digests], loc, "digest")
+    if digests and smtp is None:
+        raise loc.error("digest", 0, digests[0].id, None, "digests need an [smtp] table saying how to send them")
+    return Config(
+        path=loc.path, settings=settings, topics=tuple(topics), sources=tuple(sources), smtp=smtp, digests=tuple(digests)
+    )
+
+
+def _check_topic_refs(values: dict[str, Any], topic_ids: set[str], loc: _Locator, table: str, index: int) -> None:
+    for t in values.get("topics", ()):
+        if t not in topic_ids:
+            close = difflib.get_close_matches(t, topic_ids, n=1)
+            hint = f' (did you mean "{close[0]}"?)' if close else ""
+            raise loc.error(
+                table, index, values["id"], "topics",
+                f'refers to undefined topic "{t}"{hint}; defined topics: {", ".join(sorted(topic_ids)) or "none"}',
+            )
 
 
 def _check_selectors(values: dict[str, Any], loc: _Locator, index: int) -> None:

@@ -61,21 +61,41 @@ def changed_words(ops: list[list[str]]) -> int:
     return sum(len(text.split()) for op, text in ops if op != "=")
 
 
-def render_text(ops: list[list[str]], context: int = 12) -> str:
-    """Plain-text rendering, ``[- old -]`` / ``[+ new +]``, trimmed to the
-    changed passages with ``context`` words around them."""
-    parts: list[str] = []
+def trim(ops: list[list[str]], context: int = 12) -> list[list[str]]:
+    """The changed passages with ``context`` words around each; longer
+    unchanged runs become ``["…", ""]`` markers.  Ops keep their order."""
+    out: list[list[str]] = []
+    last = len(ops) - 1
     for i, (op, text) in enumerate(ops):
-        if op == "-":
-            parts.append(f"[-{text}-]")
-        elif op == "+":
-            parts.append(f"[+{text}+]")
+        if op != "=":
+            out.append([op, text])
+            continue
+        words = text.split(" ")
+        if len(words) <= 2 * context + 1:
+            out.append([op, text])
+            continue
+        head = [] if i == 0 else words[:context]
+        tail = [] if i == last else words[-context:]
+        if head:
+            out.append(["=", " ".join(head) + " "])
+        out.append(["…", ""])
+        if tail:
+            out.append(["=", " " + " ".join(tail)])
+    return out
+
+
+def render_text(ops: list[list[str]], context: int = 12, *, spaced: bool = False) -> str:
+    """Plain-text rendering, ``[-old-]`` / ``[+new+]`` (``[- old -]`` with
+    ``spaced``), trimmed to the changed passages with ``context`` words
+    around them."""
+    marks = {"-": ("[- ", " -]"), "+": ("[+ ", " +]")} if spaced else {"-": ("[-", "-]"), "+": ("[+", "+]")}
+    parts: list[str] = []
+    for op, text in trim(ops, context):
+        if op in marks:
+            opening, closing = marks[op]
+            parts.append(opening + (text.strip() if spaced else text) + closing)
+        elif op == "…":
+            parts.append(" … ")
         else:
-            words = text.split(" ")
-            first, last = i == 0, i == len(ops) - 1
-            if len(words) > 2 * context:
-                head = [] if first else words[:context]
-                tail = [] if last else words[-context:]
-                text = " ".join(head) + (" … " if head or tail else "…") + " ".join(tail)
             parts.append(text)
     return "".join(parts).strip()

@@ -11,7 +11,8 @@ never prints and never calls ``sys.exit``.
     │   ├── FetchError         network, HTTP status, size or scheme problem
     │   │   └── TransientFetchError   worth retrying (connection errors, 5xx, 429)
     │   └── ParseError         the payload is not what the adapter recognises
-    └── StoreError             the database is unusable (wrong schema, corrupt)
+    ├── StoreError             the database is unusable (wrong schema, corrupt)
+    └── SendError              a digest could not be sent (exit 1; retried next run)
 """
 
 from __future__ import annotations
@@ -69,3 +70,7 @@ class ParseError(SourceError):
 
 class StoreError(WatcherError):
     """The database cannot be used."""
+
+
+class SendError(WatcherError):
+    """A digest could not be sent; nothing was marked as sent."""

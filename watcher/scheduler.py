@@ -28,6 +28,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from .config import Config, Source, parse_duration
 from .errors import Interrupted
 from .http import Http
+from .notify.run import send_due
 from .pipeline import check_all
 from .store import Store
 
@@ -63,6 +64,7 @@ class Runner:
         )
         self._active = 0
         self._active_lock = threading.Lock()
+        self._digest_lock = threading.Lock()  # one digest run at a time: the outbox is per digest
 
     def _check(self, source_id: str) -> None:
         if self.stop.is_set():
@@ -72,10 +74,15 @@ class Runner:
         try:
             store = Store.open(self.db_path)
             try:
-                for r in check_all(store, self.http, self.config, [source_id]):
+                results = check_all(store, self.http, self.config, [source_id])
+                for r in results:
                     level = logging.INFO if r.ok else logging.WARNING
                     log.log(level, "check %s: %s, %d alert(s)%s", r.source_id, r.state, r.alerts,
                             f", {r.error}" if r.error else "")
+                if any(r.alerts for r in results) and any(d.frequency == "immediate" for d in self.config.digests):
+                    # "immediate" digests go out at the end of the pass that found the alert.
+                    with self._digest_lock:
+                        send_due(store, self.config, list(self.config.digests), only_immediate=True)
                 job = self.scheduler.get_job(source_id)
                 if job is not None and job.next_run_time is not None:
                     store.update_source(source_id, next_run=job.next_run_time.astimezone(timezone.utc).isoformat(timespec="seconds"))
@@ -88,6 +95,20 @@ class Runner:
         finally:
             with self._active_lock:
                 self._active -= 1
+
+    def _digests(self) -> None:
+        if self.stop.is_set():
+            return
+        try:
+            store = Store.open(self.db_path)
+            try:
+                with self._digest_lock:
+                    for r in send_due(store, self.config, list(self.config.digests)):
+                        log.info("digest %s: %s", r.digest_id, r.note)
+            finally:
+                store.close()
+        except Exception:  # noqa: BLE001 -- a job must never kill the scheduler
+            log.exception("digests failed")
 
     def start(self) -> None:
         store = Store.open(self.db_path)
@@ -104,6 +125,18 @@ class Runner:
                 log.info("scheduled %s (%s)", source.id, source.cron or source.every or self.config.settings.every)
         finally:
             store.close()
+        for d in self.config.digests:
+            if d.frequency == "immediate":
+                continue
+            hour, minute = d.at.split(":")
+            days = d.weekday[:3] if d.frequency == "weekly" else "*"
+            self.scheduler.add_job(
+                self._digests, CronTrigger(day_of_week=days, hour=int(hour), minute=int(minute), timezone=self.config.settings.timezone),
+                id=f"digest:{d.id}", name=f"digest {d.id}",
+            )
+        if self.config.digests:
+            # A digest whose time passed while watcher was down goes out now.
+            self.scheduler.add_job(self._digests, id="digest:catch-up", next_run_time=datetime.now(timezone.utc))
         self.scheduler.start()
 
     def run_until_stopped(self, install_signals: bool = True) -> None:

@@ -158,8 +158,38 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m2_outbox(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- The digests' outbox: a send is written (state 'sending', with its
+        -- alerts) before the SMTP conversation and marked 'sent' after it.
+        -- Only 'sent' sends count as delivered, so a crash in between sends
+        -- those alerts again next time (at most one duplicate, never a loss).
+        CREATE TABLE sends (
+            id INTEGER PRIMARY KEY,
+            digest_id TEXT NOT NULL,
+            state TEXT NOT NULL,                    -- sending | sent | failed
+            message_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            sent_at TEXT,
+            period_start TEXT,                      -- what "checked, unchanged" covers
+            alert_count INTEGER NOT NULL,
+            error TEXT
+        );
+        CREATE INDEX sends_digest ON sends(digest_id, state, id);
+        CREATE TABLE send_items (
+            send_id INTEGER NOT NULL REFERENCES sends(id),
+            alert_id INTEGER NOT NULL REFERENCES alerts(id),
+            PRIMARY KEY (send_id, alert_id)
+        );
+        CREATE INDEX send_items_alert ON send_items(alert_id);
+        """
+    )
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("0001_initial", _m1_initial),
+    ("0002_outbox", _m2_outbox),
 )
 """Ordered schema changes; append, never edit one that has shipped."""
 

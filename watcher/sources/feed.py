@@ -13,7 +13,7 @@ from typing import Any
 import feedparser
 
 from ..errors import ParseError
-from ..text import html_to_lines
+from ..text import collapse, html_to_lines
 from . import Context, Doc, Parsed
 
 
@@ -41,7 +41,9 @@ def parse_feed(data: bytes, url: str) -> tuple[str, list[Doc]]:
         if e.get("content"):
             content = " ".join(c.get("value", "") for c in e["content"])
         content = content or e.get("summary", "") or ""
-        title = " ".join(html_to_lines(e.get("title", "") or ""))
+        # A title is text: whatever it holds ("<script>" included) is shown as
+        # text, escaped where it is displayed, never interpreted.
+        title = collapse(e.get("title", "") or "")
         text = "\n".join(html_to_lines(content))
         docs.append(
             Doc(

@@ -1,0 +1,253 @@
+"""E-mail digests through a real SMTP server (aiosmtpd on 127.0.0.1), parsed
+back with the email package."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from aiosmtpd.controller import Controller
+
+import synthetic
+from conftest import CODE_PENAL_OLD, LocalServer, Watcher, recording
+
+AMENDED_FROM = "d'un an à trois ans et d'une amende de cent euros à mille euros"
+AMENDED_TO = "de deux ans à cinq ans et d'une amende de cinq cents euros à cinq mille euros"
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+        self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))  # type: ignore[arg-type]
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 Message accepted for delivery"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Smtp:
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.inbox = Inbox()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp() -> Iterator[Smtp]:
+    s = Smtp()
+    s.start()
+    yield s
+    s.stop()
+
+
+def mail_config(port: int, *, send_empty: bool = True, language: str = "fr", frequency: str = "daily") -> str:
+    return (
+        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nfrom = "veille@watcher.example"\n\n'
+        f'[[digest]]\nid = "federation"\ntitle = "Fédération des CPAS"\nto = ["equipe@federation.example", "juriste@federation.example"]\n'
+        f'frequency = "{frequency}"\nlanguage = "{language}"\nsend_empty = {"true" if send_empty else "false"}\n'
+    )
+
+
+def justel_source(url: str) -> str:
+    return f'[[source]]\nid = "cp"\nkind = "justel"\ntitle = "Code pénal"\nurl = "{url}"\narticles = ["458", "458bis"]\ntopics = ["secret-professionnel"]\n'
+
+
+def amended() -> bytes:
+    return recording(CODE_PENAL_OLD).decode("utf-8").replace(AMENDED_FROM, AMENDED_TO).encode("utf-8")
+
+
+@pytest.fixture
+def watched(tmp_path: Path, server: LocalServer, smtp: Smtp) -> Watcher:
+    url = server.serve("/cp", recording(CODE_PENAL_OLD))
+    w = Watcher(tmp_path, server, justel_source(url) + "\n" + mail_config(smtp.port))
+    w.check()
+    server.serve("/cp", amended())
+    w.check()
+    assert len(w.alerts()) == 1
+    return w
+
+
+def parts(msg: EmailMessage) -> tuple[str, str]:
+    assert msg.get_content_type() == "multipart/alternative"
+    plain = msg.get_body(("plain",))
+    html = msg.get_body(("html",))
+    assert plain is not None and html is not None
+    return plain.get_content(), html.get_content()
+
+
+def test_digest_says_what_where_when_why_and_the_words(watched: Watcher, smtp: Smtp) -> None:
+    res = watched("digest", "--force")
+    assert res.code == 0, res.err
+    (msg,) = smtp.inbox.messages
+    text, html = parts(msg)
+    # headers
+    assert msg["Subject"] == "[watcher: Fédération des CPAS] 1 changement — Secret professionnel"
+    assert msg["From"] == "veille@watcher.example"
+    mid = str(msg["Message-ID"]).strip()
+    assert mid.startswith("<") and mid.endswith("@watcher.example>")
+    assert msg["Date"] and msg["List-Id"] == "Fédération des CPAS <federation.watcher.watcher.example>"
+    assert str(msg["List-Unsubscribe"]).strip() == "<mailto:veille@watcher.example?subject=unsubscribe%20federation>"
+    assert smtp.inbox.envelopes[0][1] == ["equipe@federation.example", "juriste@federation.example"]
+    # what, where, when, why, and the change, in the text part
+    assert "Code pénal, art. 458" in text
+    assert "Lien officiel: http://127.0.0.1" in text and "#Art.458" in text
+    assert "Détecté:" in text
+    assert "[- d'un an -][+ de deux ans +]" in text
+    assert "[- cent -][+ cinq cents +]" in text
+    # trimmed to the changed passage: the article's start is not repeated
+    assert text.count("Les médecins, chirurgiens") == 0
+    # "checked, unchanged" names the watched provisions
+    assert "Vérifié, inchangé" in text and "art. 458, art. 458bis" in text
+    # the HTML part marks deletions and insertions, accents intact
+    assert '<del style="' in html and "d&#39;un an</del>" in html
+    assert '<ins style="' in html and "de deux ans</ins>" in html
+    assert "Vérifié, inchangé" in html and "é" in html
+
+
+def test_exactly_once_and_send_empty(tmp_path: Path, watched: Watcher, smtp: Smtp) -> None:
+    assert watched("digest", "--force").code == 0
+    assert len(smtp.inbox.messages) == 1
+    # nothing new, send_empty = true: an empty digest still says what was checked
+    assert watched("digest", "--force").code == 0
+    empty_text, _ = parts(smtp.inbox.messages[1])
+    assert "Aucun changement détecté." in empty_text and "Vérifié, inchangé" in empty_text
+    assert "[- " not in empty_text
+    # with send_empty = false nothing at all is sent
+    cfg = watched.config.read_text(encoding="utf-8").replace("send_empty = true", "send_empty = false")
+    watched.config.write_text(cfg, encoding="utf-8")
+    res = watched("digest", "--force")
+    assert res.code == 0 and "nothing new" in res.out
+    assert len(smtp.inbox.messages) == 2
+
+
+def test_smtp_down_fails_cleanly_then_delivers_the_same_alerts(watched: Watcher, smtp: Smtp) -> None:
+    smtp.stop()
+    res = watched("digest", "--force")
+    assert res.code == 1 and "failed" in res.out and "Traceback" not in res.err
+    smtp.start()
+    res = watched("digest", "--force")
+    assert res.code == 0
+    (msg,) = smtp.inbox.messages
+    text, _ = parts(msg)
+    assert "[- cent -][+ cinq cents +]" in text
+
+
+def test_dry_run_writes_eml_and_records_nothing(tmp_path: Path, watched: Watcher, smtp: Smtp) -> None:
+    out = tmp_path / "eml"
+    res = watched("digest", "--dry-run", "--out", str(out), "--force")
+    assert res.code == 0
+    (eml,) = list(out.glob("*.eml"))
+    msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    assert "1 changement" in msg["Subject"]
+    assert smtp.inbox.messages == []
+    assert watched("digest", "--force").code == 0
+    assert "1 changement" in smtp.inbox.messages[0]["Subject"]
+
+
+def test_not_due_without_force(watched: Watcher, smtp: Smtp) -> None:
+    cfg = watched.config.read_text(encoding="utf-8").replace('frequency = "daily"', 'frequency = "weekly"\nweekday = "sunday"\nat = "23:59"')
+    watched.config.write_text(cfg, encoding="utf-8")
+    assert watched("digest", "--force").code == 0
+    res = watched("digest")
+    assert res.code == 0 and "not due" in res.out
+    assert len(smtp.inbox.messages) == 1
+
+
+def test_dutch_digest(tmp_path: Path, server: LocalServer, smtp: Smtp) -> None:
+    url = server.serve("/cp", recording(CODE_PENAL_OLD))
+    w = Watcher(tmp_path, server, justel_source(url) + "\n" + mail_config(smtp.port, language="nl"))
+    w.check()
+    server.serve("/cp", amended())
+    w.check()
+    assert w("digest", "--force").code == 0
+    text, _ = parts(smtp.inbox.messages[0])
+    assert "1 wijziging" in smtp.inbox.messages[0]["Subject"]
+    assert "Wat veranderde" in text and "Nagekeken, ongewijzigd" in text
+
+
+def test_scraped_text_cannot_inject_headers_or_html(tmp_path: Path, server: LocalServer, smtp: Smtp) -> None:
+    items = [("g1", "Assemblée", "https://rwlp.be/ag", "<p>AG.</p>")]
+    url = server.serve("/feed/", synthetic.rss(items))
+    src = '[[source]]\nid = "rwlp"\nkind = "feed"\nurl = "' + url + '"\n'
+    w = Watcher(tmp_path, server, src + "\n" + mail_config(smtp.port))
+    w.check()
+    evil_title = "Secret professionnel\r\nBcc: victim@example.org\r\n<script>alert(1)</script>"
+    evil = ("g2", evil_title, "javascript:alert(1)", "<p>Le secret professionnel <script>alert(2)</script></p>")
+    server.serve("/feed/", synthetic.rss([evil, *items]))
+    w.check()
+    assert len(w.alerts()) == 1
+    assert w("digest", "--force").code == 0
+    (msg,) = smtp.inbox.messages
+    assert msg["Bcc"] is None and "victim@example.org" not in str(msg["Subject"])
+    assert smtp.inbox.envelopes[0][1] == ["equipe@federation.example", "juriste@federation.example"]
+    text, html = parts(msg)
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert 'href="javascript:' not in html
+    assert "Bcc: victim@example.org" in text.replace("\r", "")  # the words are shown, as text, on one line
+    assert "\nBcc:" not in text
+
+
+def test_crash_between_sending_and_recording_sends_at_most_one_duplicate(watched: Watcher, smtp: Smtp) -> None:
+    """The outbox is written before SMTP; a crash before it is marked sent
+    leaves it 'sending', which does not count: the alert goes out again once."""
+    from watcher.config import load
+    from watcher.notify import digest as outbox
+    from watcher.notify.mailer import message, send
+    from watcher.store import Store
+
+    config = load(watched.config)
+    d = config.digests[0]
+    store = Store.open(watched.db)
+    try:
+        content = outbox.build(store, config, d)
+        msg = message(config, content)
+        outbox.begin_send(store, d, content, str(msg["Message-ID"]))
+        assert config.smtp is not None
+        send(config.smtp, msg, d)
+        # ... the process dies here, before finish_send
+    finally:
+        store.close()
+    assert watched("digest", "--force").code == 0
+    assert watched("digest", "--force").code == 0
+    subjects = [m["Subject"] for m in smtp.inbox.messages]
+    assert subjects[0] == subjects[1] and "1 changement" in subjects[0]  # the one duplicate
+    assert "rien de neuf" in subjects[2]  # and never again
+
+
+@pytest.mark.parametrize(
+    "extra, fragment",
+    [
+        ('[[digest]]\nid = "x"\nto = ["a@b.example"]\n', "digests need an [smtp] table"),
+        ('[smtp]\nhost = "h"\nfrom = "nope"\n', 'key "from": "nope" is not an e-mail address'),
+        ('[smtp]\nhost = "h"\nfrom = "a@b.example"\nsecurity = "tls"\n', 'key "security"'),
+        ('[smtp]\nhost = "h"\nfrom = "a@b.example"\npassword = "hunter2"\n', 'unknown key'),
+        ('[smtp]\nhost = "h"\nfrom = "a@b.example"\n[[digest]]\nid = "x"\nto = ["a@b.example"]\nfrequency = "hourly"\n', 'key "frequency"'),
+        ('[smtp]\nhost = "h"\nfrom = "a@b.example"\n[[digest]]\nid = "x"\nto = ["a@b.example"]\nat = "7h"\n', 'key "at"'),
+        ('[smtp]\nhost = "h"\nfrom = "a@b.example"\n[[digest]]\nid = "x"\nto = ["a@b.example"]\ntopics = ["nope"]\n', 'undefined topic "nope"'),
+    ],
+)
+def test_mail_config_is_validated(tmp_path: Path, server: LocalServer, extra: str, fragment: str) -> None:
+    w = Watcher(tmp_path, server, extra)
+    res = w("check")
+    assert res.code == 2 and fragment in res.err and "Traceback" not in res.err

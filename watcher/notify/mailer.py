@@ -1,0 +1,74 @@
+"""Build the digest message and hand it to SMTP.
+
+multipart/alternative (plain text first, then HTML), UTF-8 throughout,
+with Message-ID, Date, List-Id and List-Unsubscribe.  Header values never
+carry scraped text; even so, every value is reduced to one line, so nothing
+can add a header line.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+
+from ..config import Config, Digest, Smtp
+from ..errors import SendError
+from .digest import Content
+from .render import one_line, render, subject
+
+
+def message(config: Config, content: Content) -> EmailMessage:
+    assert config.smtp is not None
+    digest = content.digest
+    domain = config.smtp.from_.rsplit("@", 1)[1]
+    text, html = render(config, content)
+    msg = EmailMessage()
+    msg["Subject"] = one_line(subject(config, content))
+    msg["From"] = one_line(config.smtp.from_)
+    msg["To"] = ", ".join(one_line(a) for a in digest.to)
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(idstring=digest.id, domain=domain)
+    msg["List-Id"] = f"{one_line(digest.title or digest.id)} <{digest.id}.watcher.{domain}>"
+    msg["List-Unsubscribe"] = f"<mailto:{config.smtp.from_}?subject=unsubscribe%20{digest.id}>"
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(text, charset="utf-8")
+    msg.add_alternative(html, subtype="html", charset="utf-8")
+    return msg
+
+
+def send(smtp: Smtp, msg: EmailMessage, digest: Digest) -> None:
+    """Deliver ``msg``; raise :class:`SendError` on any failure."""
+    password = ""
+    if smtp.username:
+        if not smtp.password_env:
+            raise SendError("[smtp] username is set but password_env does not name the variable holding the password")
+        password = os.environ.get(smtp.password_env, "")
+        if not password:
+            raise SendError(f"the environment variable {smtp.password_env} (the SMTP password) is not set")
+    try:
+        if smtp.security == "ssl":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout, context=ssl.create_default_context())
+        else:
+            client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
+        with client:
+            if smtp.security == "starttls":
+                client.starttls(context=ssl.create_default_context())
+            if smtp.username:
+                client.login(smtp.username, password)
+            refused = client.send_message(msg, from_addr=smtp.from_, to_addrs=list(digest.to))
+        if refused:
+            raise SendError(f"the SMTP server refused: {', '.join(sorted(refused))}")
+    except (smtplib.SMTPException, OSError) as e:
+        raise SendError(f"{type(e).__name__}: {e}") from None
+
+
+def write_eml(out: Path, msg: EmailMessage, digest: Digest) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    stamp = formatdate(localtime=True).replace(",", "").replace(" ", "_").replace(":", "")
+    path = out / f"{digest.id}_{stamp}.eml"
+    path.write_bytes(bytes(msg))
+    return path

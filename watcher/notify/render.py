@@ -1,0 +1,144 @@
+"""Digest content -> plain text and HTML, in French or Dutch.
+
+The templates (``templates/``) are Jinja2 with autoescaping on for HTML, so
+every scraped string is escaped by construction; only the diff markup built
+here is marked safe, and it escapes its own text.  Styles are inline
+because mail clients drop ``<style>`` blocks.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from ..config import Config
+from ..diff import render_text, trim
+from .digest import Content, local
+
+LABELS: dict[str, dict[str, str]] = {
+    "fr": {
+        "subject_one": "1 changement", "subject_many": "{n} changements", "subject_none": "rien de neuf",
+        "intro": "Veille du {start} au {end}.", "alerts": "Ce qui a changé", "none": "Aucun changement détecté.",
+        "where": "Lien officiel", "when": "Publié", "detected": "Détecté", "why": "Pourquoi",
+        "reason": "Motif", "change": "Le changement", "new_text": "Texte", "checked": "Vérifié, inchangé",
+        "checked_none": "Aucune source vérifiée sur la période.", "broken": "Sources en panne",
+        "since": "depuis", "last_ok": "dernier succès", "footer": "Envoyé par watcher. Se désabonner : répondre « unsubscribe ».",
+        "added": "ajouté", "removed": "retiré", "changed": "modifié", "new": "nouveau", "updated": "mis à jour",
+        "status": "statut", "source_broken": "source en panne", "recovered": "source rétablie",
+        "legend": "[- … -] supprimé, [+ … +] ajouté",
+    },
+    "nl": {
+        "subject_one": "1 wijziging", "subject_many": "{n} wijzigingen", "subject_none": "niets nieuws",
+        "intro": "Opvolging van {start} tot {end}.", "alerts": "Wat veranderde", "none": "Geen wijzigingen gevonden.",
+        "where": "Officiële link", "when": "Gepubliceerd", "detected": "Gevonden", "why": "Waarom",
+        "reason": "Reden", "change": "De wijziging", "new_text": "Tekst", "checked": "Nagekeken, ongewijzigd",
+        "checked_none": "Geen bron nagekeken in deze periode.", "broken": "Defecte bronnen",
+        "since": "sinds", "last_ok": "laatst gelukt", "footer": "Verstuurd door watcher. Uitschrijven: antwoord « unsubscribe ».",
+        "added": "toegevoegd", "removed": "geschrapt", "changed": "gewijzigd", "new": "nieuw", "updated": "bijgewerkt",
+        "status": "status", "source_broken": "bron defect", "recovered": "bron hersteld",
+        "legend": "[- … -] geschrapt, [+ … +] toegevoegd",
+    },
+}
+
+DEL_STYLE = "background:#fde2e2;color:#8a1010;text-decoration:line-through"
+INS_STYLE = "background:#dff5e1;color:#0b5a1a;text-decoration:none;font-weight:bold"
+
+
+@lru_cache(maxsize=1)
+def _env() -> Environment:
+    env = Environment(
+        loader=PackageLoader("watcher.notify", "templates"),
+        autoescape=select_autoescape(["html", "j2.html"], default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+def html_diff(ops: list[list[str]], context: int = 25) -> Markup:
+    """Inline HTML of a trimmed diff; every piece of text escaped."""
+    parts: list[str] = []
+    for op, text in trim(ops, context):
+        if op == "-":
+            parts.append(f'<del style="{DEL_STYLE}">{escape(text)}</del>')
+        elif op == "+":
+            parts.append(f'<ins style="{INS_STYLE}">{escape(text)}</ins>')
+        elif op == "…":
+            parts.append(" … ")
+        else:
+            parts.append(str(escape(text)))
+    return Markup("".join(parts))
+
+
+def one_line(text: Any) -> str:
+    """Scraped text as one line: no CR, LF or other control characters."""
+    return " ".join(str(text or "").split())
+
+
+def subject(config: Config, content: Content) -> str:
+    labels = LABELS[content.digest.language]
+    n = len([a for a in content.alerts if a["kind"] not in ("source_broken", "recovered")])
+    count = labels["subject_none"] if n == 0 else labels["subject_one"] if n == 1 else labels["subject_many"].format(n=n)
+    names = {t.id: t.title or t.id for t in config.topics}
+    topics: list[str] = []
+    for a in content.alerts:
+        for t in a["topics"]:
+            if names.get(t, t) not in topics:
+                topics.append(names.get(t, t))
+    if not topics:
+        topics = [names.get(t, t) for t in content.digest.topics]
+    name = content.digest.title or content.digest.id
+    broken = f" — {len(content.broken)} ⚠" if content.broken else ""
+    return one_line(f"[watcher: {name}] {count}" + (f" — {', '.join(topics)}" if topics else "") + broken)
+
+
+def _view(config: Config, content: Content) -> dict[str, Any]:
+    tz = ZoneInfo(config.settings.timezone)
+    labels = LABELS[content.digest.language]
+    names = {t.id: t.title or t.id for t in config.topics}
+    sources = {s.id: s.title or s.id for s in config.sources}
+    alerts = []
+    for a in content.alerts:
+        diff = a["diff"] or []
+        alerts.append(
+            {
+                "kind": labels.get(a["kind"], a["kind"]),
+                "raw_kind": a["kind"],
+                "source": one_line(sources.get(a["source_id"], a["source_id"])),
+                "title": one_line(a["title"]),
+                "ref": one_line(a["ref"]),
+                "url": a["url"] if str(a["url"] or "").startswith(("http://", "https://")) else "",
+                "published": a["published"] or "",
+                "detected": local(a["detected_at"], tz),
+                "topics": ", ".join(names.get(t, t) for t in a["topics"]),
+                "matches": ", ".join(one_line(m) for m in a["matches"]),
+                "snippet": one_line(a["snippet"]),
+                "reason": one_line(a["reason"]),
+                "diff_text": render_text(diff, spaced=True) if diff and a["before"] else "",
+                "diff_html": html_diff(diff) if diff and a["before"] else "",
+                "new_text": one_line(a["after"])[:600] if a["after"] and not a["before"] else "",
+            }
+        )
+    return {
+        "l": labels,
+        "digest": content.digest,
+        "alerts": alerts,
+        "checked": content.checked,
+        "broken": content.broken,
+        "start": local(content.period_start, tz),
+        "end": local(content.period_end, tz),
+        "local": lambda ts: local(ts, tz),
+        "one_line": one_line,
+    }
+
+
+def render(config: Config, content: Content) -> tuple[str, str]:
+    """(plain text, HTML) of a digest."""
+    view = _view(config, content)
+    text = _env().get_template("digest.txt").render(view)
+    html = _env().get_template("digest.html").render(view)
+    return text, html
