@@ -48,6 +48,6 @@ def test_every_config_key_is_documented(table: str, key: str) -> None:
 
 def test_readme_test_command_is_what_ci_runs() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    command = "python3 -m pip install -q -e '.[test]' && python3 -m pytest"
+    command = "sh scripts/install-test-deps && python3 -m pip install -q -e '.[test]' && python3 -m pytest"
     assert command in README and command in ci
 

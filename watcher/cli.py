@@ -23,6 +23,7 @@ from .config import Config, load
 from .errors import ConfigError, LockedError, StoreError, WatcherError
 from .http import Http
 from .lock import exclusive
+from .present import alert_json, local
 from .store import Store
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -56,13 +57,6 @@ def make_http(config: Config, stop: threading.Event | None = None) -> Http:
         contact=s.contact, timeout=s.timeout, max_bytes=s.max_bytes, host_delay=s.host_delay, retries=s.retries,
         backoff=s.backoff, max_retry_after=s.max_retry_after, robots=s.robots, stop=stop,
     )
-
-
-def _local(ts: str | None, tz: ZoneInfo) -> str | None:
-    """ISO 8601 in the configured time zone (stored times are UTC)."""
-    if not ts:
-        return ts
-    return datetime.fromisoformat(ts).astimezone(tz).isoformat(timespec="seconds")
 
 
 @click.group(context_settings=CONTEXT)
@@ -172,7 +166,7 @@ def alerts(state: State, as_json: bool, source_id: str | None, since: str | None
     finally:
         store.close()
     tz = state.tz()
-    objs = [_alert_json(r, tz) for r in rows]
+    objs = [alert_json(r, tz) for r in rows]
     if as_json:
         click.echo(json.dumps(objs, ensure_ascii=False, indent=2))
         return
@@ -198,27 +192,6 @@ def _since(value: str, tz: ZoneInfo) -> str:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=tz)
     return dt.astimezone(ZoneInfo("UTC")).isoformat(timespec="seconds")
-
-
-def _alert_json(r: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
-    return {
-        "id": r["id"],
-        "kind": r["kind"],
-        "source_id": r["source_id"],
-        "ref": r["ref"],
-        "title": r["title"],
-        "url": r["url"],
-        "detected_at": _local(r["detected_at"], tz),
-        "topics": r["topics"],
-        "matches": r["matches"],
-        "snippet": r["snippet"] or "",
-        "published": r["published"],
-        "before": r["before"],
-        "after": r["after"],
-        "diff": r["diff"],
-        "reason": r["reason"],
-        "sha256": r["sha256"],
-    }
 
 
 @cli.command(context_settings=CONTEXT)
@@ -254,10 +227,10 @@ def status(state: State, as_json: bool) -> None:
                 "enabled": s.enabled,
                 "ok": st == "ok",
                 "state": st,
-                "since": _local(r.get("broken_since"), tz),
-                "last_checked": _local(r.get("last_checked"), tz),
-                "last_success": _local(r.get("last_success"), tz),
-                "next_run": _local(r.get("next_run"), tz),
+                "since": local(r.get("broken_since"), tz),
+                "last_checked": local(r.get("last_checked"), tz),
+                "last_success": local(r.get("last_success"), tz),
+                "next_run": local(r.get("next_run"), tz),
                 "consecutive_failures": r.get("consecutive_failures", 0),
                 "last_error": r.get("last_error"),
                 "warning": r.get("warning"),
@@ -310,8 +283,8 @@ def history(state: State, source_id: str, ref: str, as_json: bool) -> None:
     out = [
         {
             "version": i + 1,
-            "first_seen": _local(v["first_seen"], tz),
-            "last_seen": _local(v["last_seen"], tz),
+            "first_seen": local(v["first_seen"], tz),
+            "last_seen": local(v["last_seen"], tz),
             "hash": v["hash"],
             "sha256": v["sha256"],
             "text": v["text"],
@@ -371,6 +344,47 @@ def digest(state: State, digest_ids: tuple[str, ...], dry_run: bool, out_dir: Pa
         click.echo(f"{r.digest_id:24} {r.alerts:4} alert(s)  {r.note}")
     if any(r.note.startswith("failed") for r in results):
         sys.exit(1)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.pass_obj
+def serve(state: State, host: str, port: int) -> None:
+    """Serve the alert archive (pages, search, Atom feeds, JSON API), read-only.
+
+    \b
+    Example:
+      watcher serve
+      watcher serve --host 0.0.0.0 --port 8000
+    """
+    from werkzeug.serving import run_simple
+
+    from .web.app import create_app
+
+    config = state.config
+    Store.open_readonly(state.db_path).close()  # fail early, clearly, without a database
+    click.echo(f"watcher archive on http://{host}:{port}/ (Ctrl-C to stop)")
+    run_simple(host, port, create_app(config, state.db_path), threaded=True, use_reloader=False)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("out_dir", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.pass_obj
+def export(state: State, out_dir: Path | None) -> None:
+    """Write the alert archive as a static site (default: [settings] archive_dir).
+
+    \b
+    Example:
+      watcher export
+      watcher export /var/www/veille
+    """
+    from .web.export import export as do_export
+
+    config = state.config
+    target = out_dir or config.archive_path
+    count = do_export(config, state.db_path, target)
+    click.echo(f"{count} files written to {target}")
 
 
 def main() -> None:

@@ -120,6 +120,7 @@ SETTINGS: tuple[Key, ...] = (
     Key("contact", "str", "", "Contact (e-mail or URL) put in the User-Agent so site operators can reach you."),
     Key("database", "str", "watcher.db", "SQLite database path, relative to the config file."),
     Key("archive_dir", "str", "alerts", "Folder of the static alert archive, relative to the config file."),
+    Key("archive_url", "str", "", "Public address of the exported archive, e.g. https://veille.example/ (makes the feeds' links absolute)."),
     Key("timezone", "str", "Europe/Brussels", "Time zone for dates shown to people.", check=_timezone),
     Key("timeout", "float", 30.0, "Seconds before an HTTP request is abandoned.", check=_between(0, 3600, low_open=True)),
     Key("max_bytes", "int", 20_000_000, "Largest response accepted, in bytes.", check=_between(1000, 2_000_000_000)),
@@ -247,6 +248,7 @@ class Settings:
     contact: str = ""
     database: str = "watcher.db"
     archive_dir: str = "alerts"
+    archive_url: str = ""
     timezone: str = "Europe/Brussels"
     timeout: float = 30.0
     max_bytes: int = 20_000_000

@@ -187,9 +187,18 @@ def _m2_outbox(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m3_search(db: sqlite_utils.Database) -> None:
+    # Full-text search for the archive, kept in step by triggers; accents
+    # folded so "electronique" finds "électronique".
+    tokenize = "unicode61 remove_diacritics 2"
+    db["alerts"].enable_fts(["title", "reason", "snippet", "before", "after"], create_triggers=True, tokenize=tokenize)
+    db["versions"].enable_fts(["text"], create_triggers=True, tokenize=tokenize)
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("0001_initial", _m1_initial),
     ("0002_outbox", _m2_outbox),
+    ("0003_search", _m3_search),
 )
 """Ordered schema changes; append, never edit one that has shipped."""
 
@@ -206,6 +215,19 @@ class Store:
     def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
         self.db = db
         self.path = path
+
+    @classmethod
+    def open_readonly(cls, path: str | Path) -> "Store":
+        """For the archive: no write can happen through this connection."""
+        path = Path(path)
+        if not path.exists():
+            raise StoreError(f"no database at {path} yet; run `watcher check` first")
+        try:
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=30)
+            conn.execute("PRAGMA query_only = ON")
+            return cls(sqlite_utils.Database(conn), path)
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{path}: cannot use database: {e}") from None
 
     @classmethod
     def open(cls, path: str | Path, *, create: bool = True) -> "Store":

@@ -1,0 +1,173 @@
+"""Read-only queries behind the archive pages, feeds and API.
+
+Everything here reads through a read-only connection; nothing in the
+archive can write.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from ..store import Store
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class Filters:
+    topic: str = ""
+    source: str = ""
+    kind: str = ""
+    since: str = ""  # ISO date, inclusive
+    until: str = ""  # ISO date, inclusive
+    q: str = ""
+
+    def where(self) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        args: list[Any] = []
+        if self.topic:
+            clauses.append("EXISTS (SELECT 1 FROM json_each(alerts.topics) WHERE value = ?)")
+            args.append(self.topic)
+        if self.source:
+            clauses.append("alerts.source_id = ?")
+            args.append(self.source)
+        if self.kind:
+            clauses.append("alerts.kind = ?")
+            args.append(self.kind)
+        if self.since:
+            clauses.append("alerts.detected_at >= ?")
+            args.append(self.since)
+        if self.until:
+            clauses.append("alerts.detected_at < date(?, '+1 day')")
+            args.append(self.until)
+        if self.q:
+            clauses.append("alerts.id IN (SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH ?)")
+            args.append(fts_query(self.q))
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+def fts_query(q: str) -> str:
+    """A user's words as a safe FTS5 query: each word a quoted prefix term."""
+    words = re.findall(r"\w+", q)
+    return " ".join(f'"{w}"*' for w in words) if words else '""'
+
+
+def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    for key in ("topics", "matches", "diff"):
+        if key in row:
+            row[key] = json.loads(row[key]) if row[key] else ([] if key != "diff" else None)
+    return row
+
+
+def alerts(store: Store, f: Filters, page: int = 1, size: int = PAGE_SIZE) -> tuple[list[dict[str, Any]], int]:
+    """One page of alerts, newest first, and the number of pages."""
+    where, args = f.where()
+    total = store.db.execute(f"SELECT count(*) FROM alerts{where}", args).fetchone()[0]
+    rows = store.db.query(
+        f"SELECT * FROM alerts{where} ORDER BY alerts.id DESC LIMIT ? OFFSET ?", [*args, size, (page - 1) * size]
+    )
+    return [_decode(r) for r in rows], max(1, -(-total // size))
+
+
+def all_alerts(store: Store, f: Filters, limit: int | None = None) -> list[dict[str, Any]]:
+    where, args = f.where()
+    sql = f"SELECT * FROM alerts{where} ORDER BY alerts.id DESC" + (" LIMIT ?" if limit else "")
+    return [_decode(r) for r in store.db.query(sql, [*args, limit] if limit else args)]
+
+
+def alert(store: Store, alert_id: int) -> dict[str, Any] | None:
+    rows = list(store.db.query("SELECT * FROM alerts WHERE id = ?", [alert_id]))
+    return _decode(rows[0]) if rows else None
+
+
+def evidence(store: Store, alert_row: dict[str, Any]) -> dict[str, Any] | None:
+    """The capture an alert was read from: time, URL, status, sha256, size."""
+    if not alert_row.get("fetch_id") and not alert_row.get("sha256"):
+        return None
+    rows = []
+    if alert_row.get("fetch_id"):
+        rows = list(store.db.query("SELECT * FROM fetches WHERE id = ?", [alert_row["fetch_id"]]))
+    if not rows and alert_row.get("sha256"):
+        rows = list(store.db.query("SELECT * FROM fetches WHERE sha256 = ? ORDER BY id LIMIT 1", [alert_row["sha256"]]))
+    if not rows:
+        return None
+    f = rows[0]
+    size = store.db.execute("SELECT size FROM payloads WHERE sha256 = ?", [f["sha256"]]).fetchone()
+    return {
+        "captured_at": f["started_at"],
+        "url": f["final_url"] or f["url"],
+        "status": f["status"],
+        "sha256": f["sha256"],
+        "bytes": size[0] if size else f["bytes"],
+    }
+
+
+def document(store: Store, source_id: str, ref: str) -> dict[str, Any] | None:
+    rows = list(
+        store.db.query(
+            "SELECT * FROM documents WHERE source_id = ? AND ref = ? ORDER BY present DESC, id DESC", [source_id, ref]
+        )
+    )
+    return rows[0] if rows else None
+
+
+def timeline(store: Store, document_id: int) -> list[dict[str, Any]]:
+    """Every version of a document, oldest first, with its status and events."""
+    out = []
+    for v in store.db.query("SELECT * FROM versions WHERE document_id = ? ORDER BY id", [document_id]):
+        v["notes"] = json.loads(v["notes"]) if v["notes"] else []
+        v["events"] = json.loads(v["events"]) if v.get("events") else []
+        out.append(v)
+    return out
+
+
+def sources(store: Store) -> list[dict[str, Any]]:
+    rows = store.sources()
+    counts = dict(
+        store.db.execute("SELECT source_id, count(*) FROM documents WHERE present = 1 GROUP BY source_id").fetchall()
+    )
+    for r in rows:
+        r["documents"] = counts.get(r["id"], 0)
+    return rows
+
+
+_MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
+
+
+def search(store: Store, q: str, limit: int = 50) -> dict[str, list[dict[str, Any]]]:
+    """Alerts and stored texts matching ``q``, with highlight markers
+    (\\x02 … \\x03) that the page turns into <mark> after escaping."""
+    query = fts_query(q)
+    hits_alerts = list(
+        store.db.query(
+            "SELECT a.*, snippet(alerts_fts, -1, ?, ?, ' … ', 24) AS hit FROM alerts_fts "
+            "JOIN alerts a ON a.id = alerts_fts.rowid WHERE alerts_fts MATCH ? ORDER BY rank LIMIT ?",
+            [_MARK_OPEN, _MARK_CLOSE, query, limit],
+        )
+    )
+    hits_texts = list(
+        store.db.query(
+            "SELECT v.id, v.first_seen, v.last_seen, d.source_id, d.ref, d.title, d.url, "
+            "snippet(versions_fts, -1, ?, ?, ' … ', 24) AS hit FROM versions_fts "
+            "JOIN versions v ON v.id = versions_fts.rowid JOIN documents d ON d.id = v.document_id "
+            "WHERE versions_fts MATCH ? ORDER BY rank LIMIT ?",
+            [_MARK_OPEN, _MARK_CLOSE, query, limit],
+        )
+    )
+    return {"alerts": [_decode(r) for r in hits_alerts], "texts": hits_texts}
+
+
+def payload(store: Store, sha: str) -> bytes | None:
+    if not re.fullmatch(r"[0-9a-f]{64}", sha):
+        return None
+    try:
+        return store.payload(sha)
+    except Exception:  # noqa: BLE001 -- unknown sha: a 404, not a 500
+        return None
+
+
+def kinds(store: Store) -> list[str]:
+    return [r[0] for r in store.db.execute("SELECT DISTINCT kind FROM alerts ORDER BY kind").fetchall()]

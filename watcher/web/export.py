@@ -1,0 +1,95 @@
+"""`watcher export`: the archive as static files any static host can serve.
+
+Every page is rendered by the same Flask app (through its test client), in
+French at the root and in Dutch under ``nl/``, with relative links; plus
+the Atom feeds, ``api/alerts.json``, the captured bytes the alerts cite and
+``search-index.json`` for the in-browser search.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from ..config import Config
+from ..errors import StoreError
+from ..store import Store
+from . import data
+from .app import create_app
+
+
+def export(config: Config, db_path: Path, out: Path) -> int:
+    """Write the static archive to ``out``; return the number of files."""
+    base = config.settings.archive_url.rstrip("/") + "/" if config.settings.archive_url else ""
+    app = create_app(config, db_path, static_root=base)
+    client = app.test_client()
+    store = Store.open_readonly(db_path)
+    tz = ZoneInfo(config.settings.timezone)
+    written = 0
+
+    def save(path: str, body: bytes) -> None:
+        nonlocal written
+        target = out / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(body)
+        written += 1
+
+    def page(url: str) -> None:
+        resp = client.get(url)
+        if resp.status_code != 200:
+            raise StoreError(f"export: {url} answered {resp.status_code}")
+        path = url.lstrip("/")
+        save(path + "index.html" if path.endswith("/") or not path else path, resp.data)
+
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        alerts = data.all_alerts(store, data.Filters())
+        pages = max(1, -(-len(alerts) // data.PAGE_SIZE))
+        docs = list(store.db.query("SELECT DISTINCT source_id, ref FROM documents ORDER BY source_id, ref"))
+        for prefix in ("/", "/nl/"):
+            page(prefix)
+            for n in range(2, pages + 1):
+                page(f"{prefix}page/{n}/")
+            for topic in config.topics:
+                page(f"{prefix}topics/{topic.id}/")
+                _, topic_pages = data.alerts(store, data.Filters(topic=topic.id))
+                for n in range(2, topic_pages + 1):
+                    page(f"{prefix}topics/{topic.id}/page/{n}/")
+            for a in alerts:
+                page(f"{prefix}alerts/{a['id']}/")
+            for d in docs:
+                page(f"{prefix}docs/{quote(d['source_id'])}/{quote(d['ref'], safe='')}/")
+            page(f"{prefix}search/")
+            page(f"{prefix}sources/")
+            feed = client.get("/feed.atom").data
+            save(prefix.lstrip("/") + "feed.atom", feed)
+            for topic in config.topics:
+                save(f"{prefix.lstrip('/')}topics/{topic.id}/feed.atom", client.get(f"/topics/{topic.id}/feed.atom").data)
+        save("api/alerts.json", client.get("/api/alerts?limit=5000").data)
+        for sha in {a["sha256"] for a in alerts if a.get("sha256")}:
+            body = data.payload(store, sha)
+            if body is not None:
+                save(f"captures/{sha}.bin", body)
+        index = [
+            {
+                "id": a["id"],
+                "title": a["title"] or "",
+                "kind": a["kind"],
+                "detected": datetime.fromisoformat(a["detected_at"]).astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                "text": " ".join(str(x or "") for x in (a["title"], a["reason"], a["snippet"], (a["after"] or "")[:4000], (a["before"] or "")[:4000])),
+            }
+            for a in alerts
+        ]
+        save("search-index.json", json.dumps(index, ensure_ascii=False).encode("utf-8"))
+        static_dir = Path(__file__).parent / "static"
+        (out / "static").mkdir(parents=True, exist_ok=True)
+        for f in static_dir.iterdir():
+            shutil.copyfile(f, out / "static" / f.name)
+            written += 1
+    finally:
+        store.close()
+    return written

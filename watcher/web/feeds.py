@@ -1,0 +1,77 @@
+"""Atom feeds of the archive, each entry carrying its diff.
+
+Built with ElementTree, so every text is XML-escaped; the entry content is
+HTML (type="html"), itself made of escaped text and our own <del>/<ins>.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+from xml.etree import ElementTree as ET
+from zoneinfo import ZoneInfo
+
+from flask import Response
+from markupsafe import escape
+
+from ..diff import trim
+
+ATOM = "http://www.w3.org/2005/Atom"
+SIZE = 100  # entries per feed
+
+
+def _diff_html(ops: list[list[str]] | None) -> str:
+    parts: list[str] = []
+    for op, text in trim(ops or [], 25):
+        if op == "-":
+            parts.append(f"<del>{escape(text)}</del>")
+        elif op == "+":
+            parts.append(f"<ins>{escape(text)}</ins>")
+        elif op == "…":
+            parts.append(" … ")
+        else:
+            parts.append(str(escape(text)))
+    return "".join(parts)
+
+
+def atom(rows: list[dict[str, Any]], base: str, title: str, self_path: str, topics: dict[str, str], tz: ZoneInfo) -> bytes:
+    ET.register_namespace("", ATOM)
+    feed = ET.Element(f"{{{ATOM}}}feed")
+    ET.SubElement(feed, f"{{{ATOM}}}title").text = title
+    ET.SubElement(feed, f"{{{ATOM}}}id").text = base + self_path
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=base + self_path)
+    ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=base)
+    updated = rows[0]["detected_at"] if rows else datetime.now(timezone.utc).isoformat(timespec="seconds")
+    ET.SubElement(feed, f"{{{ATOM}}}updated").text = updated
+    author = ET.SubElement(feed, f"{{{ATOM}}}author")
+    ET.SubElement(author, f"{{{ATOM}}}name").text = "watcher"
+    for r in rows:
+        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
+        page = f"{base}alerts/{r['id']}/"
+        ET.SubElement(entry, f"{{{ATOM}}}id").text = page
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = " ".join(f"[{r['kind']}] {r['title'] or ''}".split())
+        ET.SubElement(entry, f"{{{ATOM}}}updated").text = r["detected_at"]
+        if r.get("published"):
+            ET.SubElement(entry, f"{{{ATOM}}}published").text = f"{r['published']}T00:00:00+00:00"
+        ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=page)
+        official = str(r.get("url") or "")
+        if official.startswith(("http://", "https://")):
+            ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=official)
+        for t in r.get("topics") or []:
+            ET.SubElement(entry, f"{{{ATOM}}}category", term=t, label=topics.get(t, t))
+        body = [f"<p>{escape(r.get('reason') or '')}</p>"]
+        if r.get("matches"):
+            body.append(f"<p>{escape(', '.join(r['matches']))}</p>")
+        if r.get("diff"):
+            body.append(f"<p>{_diff_html(r['diff'])}</p>")
+        elif r.get("snippet"):
+            body.append(f"<p>{escape(r['snippet'])}</p>")
+        if official.startswith(("http://", "https://")):
+            body.append(f'<p><a href="{escape(official)}">{escape(official)}</a></p>')
+        content = ET.SubElement(entry, f"{{{ATOM}}}content", type="html")
+        content.text = "".join(body)
+    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+
+
+def response(body: bytes) -> Response:
+    return Response(body, mimetype="application/atom+xml")
