@@ -99,7 +99,7 @@ def test_alert_page_has_what_where_when_why_diff_and_evidence(archive: tuple[Wat
     assert "<del>d&#39;un an</del>" in html and "<ins>de deux ans</ins>" in html  # inline
     assert 'class="diff side"' in html  # side by side
     assert "Preuve de la capture" in html and "Empreinte SHA-256" in html
-    sha = w.alerts()[0]["sha256"]
+    sha = next(a["sha256"] for a in w.alerts() if a["source_id"] == "cp")
     assert sha in html and f'href="/captures/{sha}"' in html
     cap = requests.get(f"{base}/captures/{sha}", timeout=10)
     assert cap.headers["Content-Type"] == "application/octet-stream"
@@ -214,7 +214,7 @@ def test_static_export(archive: tuple[Watcher, str], tmp_path: Path) -> None:
     index = json.loads((out / "search-index.json").read_text(encoding="utf-8"))
     assert any("cinq cents" in e["text"] for e in index)
     assert (out / "static" / "search.js").exists()
-    assert (out / "captures" / f"{w.alerts()[0]['sha256']}.bin").exists()
+    assert all((out / "captures" / f"{a['sha256']}.bin").exists() for a in w.alerts())
     for html in out.rglob("*.html"):
         text = html.read_text(encoding="utf-8")
         assert "<script>alert" not in text, html

@@ -99,21 +99,19 @@ def check(state: State, source_ids: tuple[str, ...]) -> None:
       watcher check
       watcher check code-penal-1867-fr cpas-bruxelles-fr
     """
-    from .pipeline import check_all
+    from .pipeline import check_parallel
 
     config = state.config
     for sid in source_ids:
         config.source(sid)  # unknown ids are a usage error, before anything is touched
     db_path = state.db_path
     with exclusive(db_path):
-        store = Store.open(db_path)
-        s = config.settings
+        Store.open(db_path).close()  # create or migrate once, before the workers
         http = make_http(config)
         try:
-            results = check_all(store, http, config, list(source_ids) or None)
+            results = check_parallel(db_path, http, config, list(source_ids) or None, config.settings.workers)
         finally:
             http.close()
-            store.close()
     failed = [r for r in results if not r.ok]
     for r in results:
         mark = "ok" if r.ok else r.state

@@ -128,6 +128,7 @@ SETTINGS: tuple[Key, ...] = (
     Key("retries", "int", 2, "Retries of a request after a transient error (connection error, 5xx, 429).", check=_between(0, 10)),
     Key("backoff", "float", 2.0, "Seconds before the first retry; doubled for each next one.", check=_between(0, 600)),
     Key("max_retry_after", "float", 300.0, "Longest Retry-After we wait for within a pass; longer ones fail the pass and hold the host.", check=_between(0, 86400)),
+    Key("workers", "int", 4, "Sources `watcher check` works on at once (politeness per host holds whatever the number).", check=_between(1, 32)),
     Key("robots", "bool", True, "Honour each host's robots.txt (Disallow and Crawl-delay)."),
     Key("every", "str", "6h", 'Default schedule of the sources for `watcher run`, e.g. "30m", "6h", "1d".', check=lambda v: _duration_problem(v)),
     Key("jitter", "float", 60.0, "Random delay of up to this many seconds added to each scheduled run (never more than a tenth of the interval).", check=_between(0, 3600)),
@@ -258,6 +259,7 @@ class Settings:
     backoff: float = 2.0
     max_retry_after: float = 300.0
     robots: bool = True
+    workers: int = 4
     every: str = "6h"
     jitter: float = 60.0
 

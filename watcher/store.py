@@ -236,11 +236,19 @@ class Store:
             raise StoreError(f"no database at {path} yet; run `watcher check` first")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(str(path), timeout=30)
+            # One thread at a time uses a connection, but not always the one
+            # that made it (a worker's connection is closed by the caller).
+            conn = sqlite3.connect(str(path), timeout=30, check_same_thread=False)
+            # No implicit transactions: every write is either a single
+            # autocommitted statement or inside Store.atomic().
+            conn.isolation_level = None
             db = sqlite_utils.Database(conn)
             db.execute("PRAGMA journal_mode=WAL")
-            # synchronous=FULL: a committed pass must survive a power cut too.
-            db.execute("PRAGMA synchronous=FULL")
+            # WAL + synchronous=NORMAL never corrupts and survives a killed
+            # process; a power cut may undo the last passes, which the next
+            # pass then redoes (a change is re-detected, a digest re-sent):
+            # nothing is lost, and each pass is spared an fsync.
+            db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA foreign_keys=ON")
             store = cls(db, path)
             store._migrate()
@@ -271,9 +279,27 @@ class Store:
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[None]:
-        """One transaction; nested calls become savepoints."""
-        with self.db.atomic():
+        """One transaction; nested calls become savepoints.
+
+        The outermost one is BEGIN IMMEDIATE: it takes the write lock at once
+        (waiting up to the busy timeout), so parallel checks queue instead of
+        failing with "database is locked" when two read-then-write
+        transactions would otherwise deadlock.
+        """
+        conn = self.db.conn
+        if conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        conn.execute("BEGIN IMMEDIATE")
+        try:
             yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
 
     # -- sources ---------------------------------------------------------
 

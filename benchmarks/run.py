@@ -1,0 +1,501 @@
+"""watcher's benchmarks, all in one run on this machine.
+
+Usage:  python benchmarks/run.py [--quick]
+
+Measures, side by side in the same run (medians over repetitions):
+
+1. parse floor: our Justel parser against lxml's bare parse of the 906 KB
+   real Code pénal page (time ratio, peak memory);
+2. unchanged poll: 200 sources on a local server that honours ETag, one
+   `watcher check` pass against one `urlwatch` pass (urlwatch from PyPI, in
+   benchmarks/.venv-urlwatch, made on first use), wall time and bytes, and
+   bytes against unconditional GETs;
+3. one changed word in art. 458: the size of our alert against urlwatch's
+   report (html2text filter, as a new user would set it), and the time from
+   the change being served to the alert being stored;
+4. archive at scale: 100,000 alerts and 1,000,000 versions, p50/p95 latency
+   of the alert list, an alert page and a full-text search through
+   `watcher serve`, and the database size;
+5. digest build: 1,000 alerts for 200 [[digest]] groups, time and peak memory.
+
+Prints a table, writes benchmarks/RESULTS.md and ends with one line of
+name=value figures.  Needs the recordings ($WATCHER_FIXTURES, default
+../shared/fixtures).  No figure here is asserted by the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import random
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import tracemalloc
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Callable
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+FIXTURES = Path(os.environ.get("WATCHER_FIXTURES", ROOT.parent / "shared" / "fixtures"))
+PAGE = FIXTURES / "ejustice" / "justel_old2018_code_penal_1867060801_fr.html"
+VENV = HERE / ".venv-urlwatch"
+URLWATCH = VENV / "bin" / "urlwatch"
+AMEND_FROM = "d'un an à trois ans et d'une amende de cent euros à mille euros"
+AMEND_TO = "de deux ans à cinq ans et d'une amende de cent euros à mille euros"
+
+
+# ----------------------------------------------------------------- helpers
+
+
+class Site:
+    """A local HTTP server with ETags that counts the body bytes it sends."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, bytes] = {}
+        self.sent = 0
+        self.requests = 0
+        self.lock = threading.Lock()
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                body = site.pages.get(self.path)
+                with site.lock:
+                    site.requests += 1
+                if body is None:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                etag = '"' + hashlib.sha1(body).hexdigest() + '"'
+                if self.headers.get("If-None-Match") == etag:
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("ETag", etag)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                with site.lock:
+                    site.sent += len(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def reset(self) -> None:
+        with self.lock:
+            self.sent = 0
+            self.requests = 0
+
+
+def run(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> tuple[float, subprocess.CompletedProcess[str]]:
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=3600)
+    return time.perf_counter() - t, proc
+
+
+def watcher_cmd(cfg: Path, db: Path, *args: str) -> list[str]:
+    return [sys.executable, "-m", "watcher", "-q", "--config", str(cfg), "--db", str(db), *args]
+
+
+def ensure_urlwatch() -> None:
+    if URLWATCH.exists():
+        return
+    print("installing urlwatch from PyPI into benchmarks/.venv-urlwatch …", flush=True)
+    subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    subprocess.run([str(VENV / "bin" / "pip"), "install", "-q", "urlwatch", "html2text"], check=True)
+
+
+def urlwatch_env(home: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["HOME"] = str(home)
+    env["XDG_CONFIG_HOME"] = str(home / ".config")
+    env["XDG_CACHE_HOME"] = str(home / ".cache")
+    return env
+
+
+def urlwatch_files(home: Path, urls: list[str], html2text: bool) -> list[str]:
+    home.mkdir(parents=True, exist_ok=True)
+    jobs = "\n---\n".join(
+        f"name: job{i}\nurl: {u}\n" + ("filter:\n  - html2text\n" if html2text else "") for i, u in enumerate(urls)
+    )
+    (home / "urls.yaml").write_text(jobs + "\n", encoding="utf-8")
+    # urlwatch writes a default config when none exists; stdout reporter on, colours off
+    config = (
+        "display:\n  new: true\n  error: true\n  unchanged: false\n"
+        "report:\n  text:\n    line_length: 75\n    details: true\n    footer: false\n    minimal: false\n"
+        "  stdout:\n    enabled: true\n    color: false\n"
+        "  html:\n    diff: unified\n  markdown:\n    details: true\n    footer: false\n    minimal: false\n"
+        "  email:\n    enabled: false\n"
+    )
+    (home / "urlwatch.yaml").write_text(config, encoding="utf-8")
+    return [str(URLWATCH), "--urls", str(home / "urls.yaml"), "--config", str(home / "urlwatch.yaml"),
+            "--cache", str(home / "cache.db"), "--hooks", str(home / "hooks.py")]
+
+
+def write_config(path: Path, urls: list[str]) -> None:
+    sources = "".join(
+        f'[[source]]\nid = "s{i}"\nkind = "justel"\nurl = "{u}"\narticles = ["458", "458bis"]\n\n' for i, u in enumerate(urls)
+    )
+    path.write_text(
+        "[settings]\nhost_delay = 0\nrobots = false\nretries = 0\n\n[[topic]]\nid = \"secret\"\nterms = [\"secret professionnel\"]\n\n" + sources,
+        encoding="utf-8",
+    )
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    k = (len(values) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(values) - 1)
+    return values[lo] + (values[hi] - values[lo]) * (k - lo)
+
+
+# ------------------------------------------------------------ the benchmarks
+
+
+def bench_parse(repeat: int) -> dict[str, Any]:
+    import parse_floor
+
+    out = subprocess.run([sys.executable, str(HERE / "parse_floor.py"), "--repeat", str(repeat)], capture_output=True, text=True, check=True)
+    figures = dict(kv.split("=") for kv in out.stdout.strip().splitlines()[-1].split())
+    del parse_floor
+    return {k: float(v) for k, v in figures.items()}
+
+
+def bench_poll(site: Site, work: Path, n: int, reps: int) -> dict[str, Any]:
+    body = PAGE.read_bytes()
+    urls = []
+    for i in range(n):
+        site.pages[f"/poll/{i}"] = body
+        urls.append(f"{site.base}/poll/{i}")
+    cfg, db = work / "poll.toml", work / "poll.db"
+    write_config(cfg, urls)
+    uw = urlwatch_files(work / "uw-poll", urls, html2text=True)
+    env = urlwatch_env(work / "uw-poll")
+    # first passes fill both caches (watcher: baseline; urlwatch: NEW jobs)
+    run(watcher_cmd(cfg, db, "check"))
+    run(uw, env=env)
+    ours, theirs, ours_bytes, theirs_bytes = [], [], [], []
+    for _ in range(reps):
+        site.reset()
+        t, p = run(watcher_cmd(cfg, db, "check"))
+        assert p.returncode == 0, p.stderr[-500:]
+        ours.append(t)
+        ours_bytes.append(site.sent)
+        site.reset()
+        t, p = run(uw, env=env)
+        theirs.append(t)
+        theirs_bytes.append(site.sent)
+    unconditional = n * len(body)
+    return {
+        "sources": n,
+        "watcher_s": statistics.median(ours),
+        "urlwatch_s": statistics.median(theirs),
+        "time_ratio": statistics.median(ours) / statistics.median(theirs),
+        "watcher_bytes": int(statistics.median(ours_bytes)),
+        "urlwatch_bytes": int(statistics.median(theirs_bytes)),
+        "unconditional_bytes": unconditional,
+        "watcher_bytes_pct": 100.0 * statistics.median(ours_bytes) / unconditional,
+    }
+
+
+def bench_change(site: Site, work: Path, reps: int) -> dict[str, Any]:
+    original = PAGE.read_bytes()
+    text = original.decode("utf-8")
+    assert AMEND_FROM in text
+    variants = [text.replace(AMEND_FROM, AMEND_TO).encode(), original]
+    site.pages["/change"] = original
+    url = f"{site.base}/change"
+    cfg, db = work / "change.toml", work / "change.db"
+    write_config(cfg, [url])
+    uw = urlwatch_files(work / "uw-change", [url], html2text=True)
+    env = urlwatch_env(work / "uw-change")
+    run(watcher_cmd(cfg, db, "check"))
+    run(uw, env=env)
+    alert_sizes, report_sizes, latencies = [], [], []
+    for i in range(reps):
+        site.pages["/change"] = variants[i % 2]
+        t, p = run(watcher_cmd(cfg, db, "check"))
+        latencies.append(t)
+        alerts = json.loads(run(watcher_cmd(cfg, db, "alerts", "--json"))[1].stdout)
+        alert_sizes.append(len(json.dumps(alerts[-1], ensure_ascii=False).encode("utf-8")))
+        _, p = run(uw, env=env)
+        report_sizes.append(len(p.stdout.encode("utf-8")))
+    last = alerts[-1]
+    return {
+        "alert_bytes": int(statistics.median(alert_sizes)),
+        "diff_bytes": len(json.dumps(last["diff"], ensure_ascii=False).encode("utf-8")),
+        "urlwatch_report_bytes": int(statistics.median(report_sizes)),
+        "size_ratio": statistics.median(report_sizes) / statistics.median(alert_sizes),
+        "change_to_alert_s": statistics.median(latencies),
+    }
+
+
+def build_archive(db_path: Path, n_alerts: int, n_versions: int) -> float:
+    """A database of the real schema, filled with n_alerts and n_versions."""
+    from watcher.store import Store
+
+    t0 = time.perf_counter()
+    Store.open(db_path).close()  # the schema, migrations and FTS triggers
+    con = sqlite3.connect(db_path)
+    con.execute("PRAGMA synchronous=OFF")
+    con.execute("PRAGMA journal_mode=WAL")
+    rng = random.Random(458)
+    words = ("secret professionnel dépositaires confie révélé témoignage justice emprisonnement amende "
+             "CPAS centre public action sociale dossier social électronique concertation mineur vulnérable "
+             "procureur danger intégrité physique psychique loi décret ordonnance article alinéa").split()
+    now = datetime(2026, 11, 30, tzinfo=timezone.utc)
+    n_docs = max(1, n_versions // 100)
+    con.execute("INSERT INTO sources (id, kind, url, title, state) VALUES ('bench', 'justel', 'https://example.org/', 'Bench', 'ok')")
+    con.executemany(
+        "INSERT INTO documents (id, source_id, key, ref, number, title, url, present, first_seen, last_seen) VALUES (?,?,?,?,?,?,?,1,?,?)",
+        ((i, "bench", f"k{i}", str(i), str(i), f"Loi {i}, art. {i}", f"https://example.org/#Art.{i}", now.isoformat(), now.isoformat())
+         for i in range(1, n_docs + 1)),
+    )
+
+    def text(k: int) -> str:
+        return " ".join(rng.choice(words) for _ in range(k))
+
+    batch = 20000
+    for start in range(0, n_versions, batch):
+        con.executemany(
+            "INSERT INTO versions (document_id, hash, text, notes, first_seen, last_seen) VALUES (?,?,?,'[]',?,?)",
+            ((1 + (i % n_docs), f"{i:064x}", text(40), (now - timedelta(minutes=i)).isoformat(), now.isoformat())
+             for i in range(start, min(start + batch, n_versions))),
+        )
+        con.commit()
+    for start in range(0, n_alerts, batch):
+        rows = []
+        for i in range(start, min(start + batch, n_alerts)):
+            before, after = text(30), text(30)
+            diff = json.dumps([["=", "Les "], ["-", before[:40]], ["+", after[:40]], ["=", " fin."]])
+            rows.append((
+                "changed", "bench", 1 + (i % n_docs), str(1 + (i % n_docs)), f"Loi {i % n_docs}, art. {i % n_docs}",
+                f"https://example.org/#Art.{i}", (now - timedelta(minutes=n_alerts - i)).isoformat(), '["secret"]',
+                '["secret professionnel"]', after[:120], before, after, diff, "text changed",
+            ))
+        con.executemany(
+            "INSERT INTO alerts (kind, source_id, document_id, ref, title, url, detected_at, topics, matches, snippet, "
+            "before, after, diff, reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+        con.commit()
+    con.execute("PRAGMA optimize")
+    con.commit()
+    con.close()
+    return time.perf_counter() - t0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def bench_archive(work: Path, n_alerts: int, n_versions: int, samples: int) -> dict[str, Any]:
+    import requests
+
+    db = work / "archive.db"
+    built = build_archive(db, n_alerts, n_versions)
+    cfg = work / "archive.toml"
+    cfg.write_text('[[topic]]\nid = "secret"\nterms = ["secret professionnel"]\n', encoding="utf-8")
+    port = free_port()
+    proc = subprocess.Popen(watcher_cmd(cfg, db, "serve", "--port", str(port)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                requests.get(base + "/sources/", timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        session = requests.Session()
+        rng = random.Random(1)
+
+        def timed(path: Callable[[], str]) -> list[float]:
+            out = []
+            for _ in range(samples):
+                t = time.perf_counter()
+                r = session.get(base + path(), timeout=60)
+                out.append((time.perf_counter() - t) * 1000)
+                assert r.status_code == 200, r.status_code
+            return out
+
+        lists = timed(lambda: "/" if rng.random() < 0.5 else f"/page/{rng.randint(2, 200)}/")
+        pages = timed(lambda: f"/alerts/{rng.randint(1, n_alerts)}/")
+        searches = timed(lambda: "/search/?q=" + rng.choice(["secret", "dépositaires", "concertation", "procureur danger", "électronique"]))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    return {
+        "alerts": n_alerts,
+        "versions": n_versions,
+        "build_s": built,
+        "db_mb": db.stat().st_size / 1e6 + sum(p.stat().st_size for p in work.glob("archive.db-*")) / 1e6,
+        "list_p50_ms": pct(lists, 0.5), "list_p95_ms": pct(lists, 0.95),
+        "alert_p50_ms": pct(pages, 0.5), "alert_p95_ms": pct(pages, 0.95),
+        "search_p50_ms": pct(searches, 0.5), "search_p95_ms": pct(searches, 0.95),
+    }
+
+
+def bench_digest(work: Path, n_alerts: int, n_digests: int) -> dict[str, Any]:
+    from watcher.config import load
+    from watcher.notify import digest as outbox
+    from watcher.notify.mailer import message
+    from watcher.store import Store
+
+    db = work / "digest.db"
+    build_archive(db, n_alerts, n_alerts)
+    con = sqlite3.connect(db)
+    topics = [f"t{i}" for i in range(20)]
+    rng = random.Random(5)
+    con.executemany("UPDATE alerts SET topics = ?, detected_at = ? WHERE id = ?",
+                    ((json.dumps([rng.choice(topics)]), datetime.now(timezone.utc).isoformat(), i) for i in range(1, n_alerts + 1)))
+    con.commit()
+    con.close()
+    cfg = work / "digest.toml"
+    cfg.write_text(
+        "".join(f'[[topic]]\nid = "{t}"\ntitle = "Thème {t}"\nterms = ["{t}"]\n' for t in topics)
+        + '[smtp]\nhost = "127.0.0.1"\nfrom = "veille@example.org"\n'
+        + "".join(f'[[digest]]\nid = "d{i}"\nto = ["d{i}@example.org"]\ntopics = ["{topics[i % 20]}", "{topics[(i * 7) % 20]}"]\n' for i in range(n_digests)),
+        encoding="utf-8",
+    )
+    config = load(cfg)
+    store = Store.open(db)
+    tracemalloc.start()
+    t = time.perf_counter()
+    total_alerts = 0
+    for d in config.digests:
+        content = outbox.build(store, config, d)
+        total_alerts += len(content.alerts)
+        message(config, content)
+    elapsed = time.perf_counter() - t
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    store.close()
+    return {"digests": n_digests, "alerts": n_alerts, "alerts_in_digests": total_alerts,
+            "build_s": elapsed, "per_digest_ms": elapsed / n_digests * 1000, "peak_mib": peak / 2**20}
+
+
+# --------------------------------------------------------------------- main
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="smaller sizes and fewer repetitions (a smoke run)")
+    args = parser.parse_args()
+    if not PAGE.exists():
+        print(f"recording not found: {PAGE} (set WATCHER_FIXTURES)", file=sys.stderr)
+        return 2
+    ensure_urlwatch()
+    q = args.quick
+    site = Site()
+    results: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="watcher-bench-") as tmp:
+        work = Path(tmp)
+        print("1/5 parse floor …", flush=True)
+        results["parse"] = bench_parse(5 if q else 21)
+        print("2/5 unchanged poll …", flush=True)
+        results["poll"] = bench_poll(site, work, 20 if q else 200, 1 if q else 3)
+        print("3/5 one changed word …", flush=True)
+        results["change"] = bench_change(site, work, 2 if q else 5)
+        print("4/5 archive at scale (building the database) …", flush=True)
+        results["archive"] = bench_archive(work, 2_000 if q else 100_000, 20_000 if q else 1_000_000, 20 if q else 200)
+        print("5/5 digest build …", flush=True)
+        results["digest"] = bench_digest(work, 1_000, 20 if q else 200)
+    report = render(results, q)
+    print(report)
+    if not q:
+        (HERE / "RESULTS.md").write_text(report + "\n", encoding="utf-8")
+    p, po, c, a, d = (results[k] for k in ("parse", "poll", "change", "archive", "digest"))
+    print(
+        f"parse_floor_ratio={p['parse_floor_ratio']:.2f} parse_peak_kib={p['parse_peak_kib']:.0f} "
+        f"poll_time_ratio={po['time_ratio']:.3f} poll_bytes_pct={po['watcher_bytes_pct']:.3f} "
+        f"urlwatch_poll_bytes={po['urlwatch_bytes']} alert_bytes={c['alert_bytes']} "
+        f"urlwatch_report_bytes={c['urlwatch_report_bytes']} report_size_ratio={c['size_ratio']:.1f} "
+        f"change_to_alert_s={c['change_to_alert_s']:.2f} list_p95_ms={a['list_p95_ms']:.1f} "
+        f"alert_p95_ms={a['alert_p95_ms']:.1f} search_p95_ms={a['search_p95_ms']:.1f} db_mb={a['db_mb']:.0f} "
+        f"digest_build_s={d['build_s']:.2f} digest_peak_mib={d['peak_mib']:.1f}"
+    )
+    return 0
+
+
+def render(r: dict[str, dict[str, Any]], quick: bool) -> str:
+    p, po, c, a, d = (r[k] for k in ("parse", "poll", "change", "archive", "digest"))
+    when = datetime.now().astimezone().isoformat(timespec="seconds")
+    lines = [
+        "# watcher benchmarks" + (" (quick run)" if quick else ""),
+        "",
+        f"Run {when} on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        "every comparison measured side by side in this run (medians). Command: `python benchmarks/run.py`.",
+        "",
+        "| # | what | ours | reference | figure | target |",
+        "|---|---|---|---|---|---|",
+        f"| 1 | parse the 906 KB Code pénal page ({p['articles']:.0f} articles) | {p['parse_ms']:.1f} ms, peak +{p['parse_peak_kib'] / 1024:.1f} MiB | lxml bare parse {p['lxml_ms']:.1f} ms, peak +{p['lxml_peak_kib'] / 1024:.1f} MiB | ratio {p['parse_floor_ratio']:.2f} | ≤ 3 |",
+        f"| 2a | unchanged poll, {po['sources']} sources: wall time | {po['watcher_s']:.2f} s | urlwatch {po['urlwatch_s']:.2f} s | ratio {po['time_ratio']:.2f} | < 1 |",
+        f"| 2b | unchanged poll: bytes transferred | {po['watcher_bytes']:,} | urlwatch {po['urlwatch_bytes']:,}; unconditional {po['unconditional_bytes']:,} | {po['watcher_bytes_pct']:.2f} % of unconditional | ≤ 5 % |",
+        f"| 3a | one changed word in art. 458: size | alert {c['alert_bytes']:,} B (diff {c['diff_bytes']:,} B) | urlwatch report {c['urlwatch_report_bytes']:,} B | {c['size_ratio']:.0f}× smaller | smaller |",
+        f"| 3b | change served → alert stored | {c['change_to_alert_s']:.2f} s (one `watcher check`, process start included) | — | | |",
+        f"| 4a | archive, {a['alerts']:,} alerts / {a['versions']:,} versions: alert list | p50 {a['list_p50_ms']:.1f} ms, p95 {a['list_p95_ms']:.1f} ms | | | |",
+        f"| 4b | alert page | p50 {a['alert_p50_ms']:.1f} ms, p95 {a['alert_p95_ms']:.1f} ms | | | |",
+        f"| 4c | full-text search | p50 {a['search_p50_ms']:.1f} ms, p95 {a['search_p95_ms']:.1f} ms | | | |",
+        f"| 4d | database size | {a['db_mb']:.0f} MB (built in {a['build_s']:.0f} s) | | | |",
+        f"| 5 | digest build, {d['alerts']:,} alerts for {d['digests']} digests | {d['build_s']:.2f} s ({d['per_digest_ms']:.1f} ms each), peak {d['peak_mib']:.1f} MiB (Python heap) | | | |",
+        "",
+    ]
+    notes = []
+    if p["parse_floor_ratio"] > 3:
+        notes.append("- **Parse floor above 3×.** The parser is a few regex passes plus per-article Python work; "
+                     "the remaining gap is the per-line cleanup in Python. A C-level split (lxml's iterparse on the text "
+                     "block) or caching the decoded page would close it.")
+    if po["time_ratio"] >= 1:
+        notes.append("- **Unchanged poll not faster than urlwatch.** watcher checks sources one after the other and commits "
+                     "each source's pass durably (fsync), where urlwatch polls in parallel threads; a pool of fetchers "
+                     "per host would close the gap without losing crash safety.")
+    if po["watcher_bytes_pct"] > 5:
+        notes.append("- **Poll bytes above 5 %.** The server did not answer the conditional requests with 304.")
+    if not notes:
+        notes.append("- Every target above is met in this run.")
+    lines += ["## Where a target is missed", "", *notes, ""]
+    lines += [
+        "## How to read it",
+        "",
+        "- Times are wall-clock on a shared 2-core machine and vary between runs; the ratios are what to compare.",
+        "- urlwatch 2.x comes from PyPI into `benchmarks/.venv-urlwatch` and watches the same URLs with the `html2text` "
+        "filter, as a new user would set it. Both tools send conditional requests; byte counts are response bodies sent "
+        "by the local server.",
+        "- The change-to-alert time includes starting the `watcher` process, reading the 906 KB page and parsing it.",
+        "- The archive database is generated with the real schema (migrations, FTS5 triggers) and served by `watcher serve`.",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
