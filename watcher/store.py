@@ -306,13 +306,17 @@ class Store:
     def ensure_source(self, source_id: str, kind: str, url: str, title: str) -> dict[str, Any]:
         row = self.source(source_id)
         if row is None:
-            self.db["sources"].insert({"id": source_id, "kind": kind, "url": url, "title": title})
+            self.db.execute(
+                "INSERT INTO sources (id, kind, url, title) VALUES (?, ?, ?, ?)", [source_id, kind, url, title]
+            )
         elif (row["kind"], row["url"], row["title"]) != (kind, url, title):
             values: dict[str, Any] = {"kind": kind, "url": url, "title": title}
             if row["url"] != url:
                 # What the old URL held says nothing about the new one.
                 values.update(law_numac=None, refs=None)
-            self.db["sources"].update(source_id, values)
+            self.update_source(source_id, **values)
+        else:
+            return row
         row = self.source(source_id)
         assert row is not None
         return row
@@ -325,7 +329,10 @@ class Store:
         return list(self.db.query("SELECT * FROM sources ORDER BY id"))
 
     def update_source(self, source_id: str, **values: Any) -> None:
-        self.db["sources"].update(source_id, values)
+        # Plain SQL: sqlite-utils' update() first reads the row back, and this
+        # runs several times per source and pass.
+        columns = ", ".join(f"[{k}] = ?" for k in values)
+        self.db.execute(f"UPDATE sources SET {columns} WHERE id = ?", [*values.values(), source_id])
 
     # -- HTTP cache and payloads --------------------------------------------
 
@@ -378,7 +385,10 @@ class Store:
         return zlib.decompress(data) if compression == "zlib" else bytes(data)
 
     def record_fetch(self, **values: Any) -> int:
-        return int(self.db["fetches"].insert(values).last_pk)
+        columns = ", ".join(f"[{k}]" for k in values)
+        marks = ", ".join("?" for _ in values)
+        cursor = self.db.execute(f"INSERT INTO fetches ({columns}) VALUES ({marks})", list(values.values()))
+        return int(cursor.lastrowid or 0)
 
     # -- documents, versions, alerts ---------------------------------------
 

@@ -18,6 +18,7 @@ Two modes:
 from __future__ import annotations
 
 import hashlib
+import importlib
 from dataclasses import dataclass, field
 from datetime import date
 from types import ModuleType
@@ -131,16 +132,20 @@ class Context:
         return [row for row in self.known.values() if row.get("tracked")]
 
 
-def adapter(kind: str) -> ModuleType:
-    """The module of a source kind (kinds are validated in config)."""
-    from . import chamber, feed, justel, moniteur, page, questions
+_MODULES = {
+    "justel": "justel",
+    "moniteur": "moniteur",
+    "chamber": "chamber",
+    "chamber-questions": "questions",
+    "feed": "feed",
+    "page": "page",
+}
 
-    modules: dict[str, ModuleType] = {
-        "justel": justel,
-        "moniteur": moniteur,
-        "chamber": chamber,
-        "chamber-questions": questions,
-        "feed": feed,
-        "page": page,
-    }
-    return modules[kind]
+
+def adapter(kind: str) -> ModuleType:
+    """The module of a source kind (kinds are validated in config).
+
+    Imported on first use, so a watch list of laws never pays for the
+    HTML and feed libraries the other kinds need.
+    """
+    return importlib.import_module(f"{__name__}.{_MODULES[kind]}")
