@@ -251,3 +251,38 @@ def test_mail_config_is_validated(tmp_path: Path, server: LocalServer, extra: st
     w = Watcher(tmp_path, server, extra)
     res = w("check")
     assert res.code == 2 and fragment in res.err and "Traceback" not in res.err
+
+
+def test_run_sends_immediate_digests_at_the_end_of_the_pass(tmp_path: Path, server: LocalServer, smtp: Smtp) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    url = server.serve("/cp", recording(CODE_PENAL_OLD))
+    w = Watcher(
+        tmp_path, server,
+        justel_source(url).replace('topics = ["secret-professionnel"]', 'topics = ["secret-professionnel"]\nevery = "1s"')
+        + "\n" + mail_config(smtp.port, frequency="immediate"),
+        settings="jitter = 0\n",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "watcher", "--config", str(w.config), "--db", str(w.db), "run"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not (w.db.exists() and w("status", "--json").json()[0]["ok"]):  # type: ignore[index]
+            time.sleep(0.2)
+        assert smtp.inbox.messages == []  # the baseline raised nothing, so nothing is sent
+        server.serve("/cp", amended())
+        while time.monotonic() < deadline and not smtp.inbox.messages:
+            time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=15)
+    assert proc.returncode == 0
+    (msg,) = smtp.inbox.messages
+    assert "1 changement" in msg["Subject"]
+    text, _ = parts(msg)
+    assert "[- cent -][+ cinq cents +]" in text

@@ -85,23 +85,26 @@ def pending(store: Store, digest: Digest, since: str) -> list[dict[str, Any]]:
     """Alerts of this digest not yet in a sent digest, detected since ``since``
     for a first digest (later ones take everything still pending)."""
     first = last_sent(store, digest.id) is None
-    rows = store.db.query(
+    sql = (
         "SELECT * FROM alerts a WHERE NOT EXISTS ("
         " SELECT 1 FROM send_items i JOIN sends s ON s.id = i.send_id"
         " WHERE i.alert_id = a.id AND s.digest_id = ? AND s.state = 'sent')"
-        + (" AND a.detected_at >= ?" if first else "")
-        + " ORDER BY a.id",
-        [digest.id, since] if first else [digest.id],
     )
-    wanted = set(digest.topics)
+    args: list[Any] = [digest.id]
+    if first:
+        sql += " AND a.detected_at >= ?"
+        args.append(since)
+    if digest.topics:
+        # Topics filtered in SQL: only this digest's alerts are decoded.
+        marks = ", ".join("?" for _ in digest.topics)
+        sql += f" AND (a.kind IN ('source_broken', 'recovered') OR EXISTS (SELECT 1 FROM json_each(a.topics) WHERE value IN ({marks})))"
+        args.extend(digest.topics)
     out = []
-    for row in rows:
-        topics = json.loads(row["topics"])
-        if row["kind"] in OPERATIONAL or not wanted or wanted & set(topics):
-            row["topics"] = topics
-            row["matches"] = json.loads(row["matches"]) if row["matches"] else []
-            row["diff"] = json.loads(row["diff"]) if row["diff"] else []
-            out.append(row)
+    for row in store.db.query(sql + " ORDER BY a.id", args):
+        row["topics"] = json.loads(row["topics"])
+        row["matches"] = json.loads(row["matches"]) if row["matches"] else []
+        row["diff"] = json.loads(row["diff"]) if row["diff"] else []
+        out.append(row)
     return out
 
 

@@ -163,7 +163,7 @@ def create_app(config: Config, db_path: Path, *, static_root: str | None = None)
         def index(page: int = 1) -> str:
             page_lang(lang)
             f = filters_from_request()
-            rows, pages = data.alerts(store(), f, page)
+            rows, pages = data.alerts(store(), f, page, count=static_root is not None)
             return render_template(
                 "index.html", alerts=rows, page=page, pages=pages, f=f,
                 kinds=data.kinds(store()), source_ids=[s.id for s in config.sources],
@@ -174,7 +174,7 @@ def create_app(config: Config, db_path: Path, *, static_root: str | None = None)
             if topic_id not in topics:
                 abort(404)
             f = data.Filters(topic=topic_id)
-            rows, pages = data.alerts(store(), f, page)
+            rows, pages = data.alerts(store(), f, page, count=static_root is not None)
             return render_template("index.html", alerts=rows, page=page, pages=pages, f=f, kinds=[], source_ids=[], topic_id=topic_id)
 
         def alert_page(alert_id: int) -> str:
