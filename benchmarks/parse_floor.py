@@ -41,14 +41,19 @@ print(hwm() - before)
 """
 
 
-def _median_seconds(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
-    fn()  # warm up
-    times = []
+def _interleaved(a, b, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Medians of ``a`` and ``b`` timed alternately, so that the machine's
+    changing speed (frequency, caches, neighbours) weighs on both alike."""
+    a(), b()  # warm up
+    ta, tb = [], []
     for _ in range(repeat):
         t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
+        a()
+        ta.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        b()
+        tb.append(time.perf_counter() - t)
+    return statistics.median(ta), statistics.median(tb)
 
 
 def _peak_kib(which: str) -> int:
@@ -60,7 +65,7 @@ def _peak_kib(which: str) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeat", type=int, default=21)
+    parser.add_argument("--repeat", type=int, default=41)
     args = parser.parse_args()
     if not PAGE.exists():
         print(f"recording not found: {PAGE} (set WATCHER_FIXTURES)", file=sys.stderr)
@@ -70,8 +75,7 @@ def main() -> int:
     from watcher.sources.justel import parse_law
 
     data = PAGE.read_bytes()
-    floor = _median_seconds(lambda: lxml.html.document_fromstring(data), args.repeat)
-    ours = _median_seconds(lambda: parse_law(data), args.repeat)
+    floor, ours = _interleaved(lambda: lxml.html.document_fromstring(data), lambda: parse_law(data), args.repeat)
     law = parse_law(data)
     ratio = ours / floor
     mem_floor, mem_ours = _peak_kib("lxml"), _peak_kib("ours")

@@ -181,11 +181,8 @@ def pct(values: list[float], q: float) -> float:
 
 
 def bench_parse(repeat: int) -> dict[str, Any]:
-    import parse_floor
-
     out = subprocess.run([sys.executable, str(HERE / "parse_floor.py"), "--repeat", str(repeat)], capture_output=True, text=True, check=True)
     figures = dict(kv.split("=") for kv in out.stdout.strip().splitlines()[-1].split())
-    del parse_floor
     return {k: float(v) for k, v in figures.items()}
 
 
@@ -421,7 +418,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="watcher-bench-") as tmp:
         work = Path(tmp)
         print("1/5 parse floor …", flush=True)
-        results["parse"] = bench_parse(5 if q else 21)
+        results["parse"] = bench_parse(9 if q else 41)
         print("2/5 unchanged poll …", flush=True)
         results["poll"] = bench_poll(site, work, 20 if q else 200, 1 if q else 3)
         print("3/5 one changed word …", flush=True)

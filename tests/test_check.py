@@ -131,6 +131,18 @@ def test_same_text_under_the_2024_layout_gives_no_alert(tmp_path: Path, server: 
     assert "417/7 à 417/22" in "".join(t for op, t in alert["diff"] if op == "+")
 
 
+def test_full_page_then_a_shorter_2024_view_with_the_watched_articles_gives_no_alert(
+    tmp_path: Path, server: LocalServer
+) -> None:
+    path = "/eli/loi/1867/06/08/1867060850/justel"
+    url = server.serve(path, recording(CODE_PENAL_OLD))
+    w = Watcher(tmp_path, server, source(url, extra='articles = ["458", "458ter", "458quater"]'))
+    w.check()
+    server.serve(path, code_penal_2024_page())  # 9 articles instead of 774, the watched ones unchanged
+    w.check()
+    assert w.alerts() == [] and w.status()["cp"]["ok"] is True
+
+
 def test_page_that_stops_parsing_is_broken_never_removed(cp: Watcher, server: LocalServer) -> None:
     cp.check()
     server.serve(cp.path, recording(ELI_HELP))  # type: ignore[attr-defined]

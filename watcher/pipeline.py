@@ -82,7 +82,7 @@ def check_source(
     try:
         parsed = adapter(source.kind).collect(ctx)
         if parsed.mode == "snapshot" and not parsed.not_modified:
-            _sanity(row, parsed)
+            _sanity(row, parsed, known)
     except FetchError as e:
         log.info("%s: fetch failed: %s", source.id, e)
         with store.atomic():
@@ -164,12 +164,15 @@ def _record(store: Store, source: Source, captures: list[Capture], error: str | 
     return ids
 
 
-def _sanity(row: dict[str, Any], parsed: Parsed) -> None:
-    """Refuse a parse that looks like another page or a truncated one.
+def _sanity(row: dict[str, Any], parsed: Parsed, known: dict[str, dict[str, Any]]) -> None:
+    """Refuse a parse that is another law, or a cut-off page that would
+    make watched articles look removed.
 
     Justel never drops a repealed article (it prints "Abrogé"), so a page
-    that lost most of the articles it had is a cut-off or wrong page, and
-    reading it would raise false "removed" alerts.
+    that lost most of the articles it had is cut off or wrong.  It is only
+    refused when that would cost a watched article: a shorter page that
+    still holds every watched article (an excerpt, another view of the same
+    law) is read as usual.
     """
     if row.get("law_numac") and parsed.identity and parsed.identity != row["law_numac"]:
         raise ParseError(
@@ -179,10 +182,11 @@ def _sanity(row: dict[str, Any], parsed: Parsed) -> None:
     previous = set(json.loads(row["refs"])) if row.get("refs") else set()
     if len(previous) >= 4:
         kept = len(previous & parsed.refs)
-        if kept * 2 < len(previous):
+        lost_watched = [d["ref"] for d in known.values() if d["present"] and d["ref"] not in parsed.texts]
+        if kept * 2 < len(previous) and lost_watched:
             raise ParseError(
-                f"the page holds only {kept} of the {len(previous)} articles it had; "
-                "it looks truncated or is another page"
+                f"the page holds only {kept} of the {len(previous)} articles it had, and not watched "
+                f"article(s) {', '.join(lost_watched[:5])}; it looks truncated or is another page"
             )
 
 

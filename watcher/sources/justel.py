@@ -96,7 +96,8 @@ def parse_law(data: bytes, url: str = "") -> Law:
         raise ParseError("empty page")
     page = decode_html(data)
 
-    m_text = _SECTION_2024.search(page)
+    # A substring test spares old-layout pages a case-insensitive regex pass.
+    m_text = _SECTION_2024.search(page) if "list-title-3" in page else None
     if m_text:
         layout = "2024"
         end = _NEXT_BLOCK_2024.search(page, m_text.end())
