@@ -99,3 +99,23 @@ def render_text(ops: list[list[str]], context: int = 12, *, spaced: bool = False
         else:
             parts.append(text)
     return "".join(parts).strip()
+
+
+def render_html(ops: list[list[str]], context: int = 25, *, del_style: str = "", ins_style: str = "") -> str:
+    """HTML of a trimmed diff: ``<del>``/``<ins>`` around escaped text.
+    ``del_style``/``ins_style`` add inline styles (for mail clients)."""
+    from markupsafe import escape
+
+    dels = f' style="{escape(del_style)}"' if del_style else ""
+    inss = f' style="{escape(ins_style)}"' if ins_style else ""
+    parts: list[str] = []
+    for op, text in trim(ops, context):
+        if op == "-":
+            parts.append(f"<del{dels}>{escape(text)}</del>")
+        elif op == "+":
+            parts.append(f"<ins{inss}>{escape(text)}</ins>")
+        elif op == "…":
+            parts.append(" … ")
+        else:
+            parts.append(str(escape(text)))
+    return "".join(parts)

@@ -13,10 +13,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..config import Config
-from ..diff import render_text, trim
+from ..diff import render_html, render_text
 from .digest import Content, local
 
 LABELS: dict[str, dict[str, str]] = {
@@ -60,18 +60,8 @@ def _env() -> Environment:
 
 
 def html_diff(ops: list[list[str]], context: int = 25) -> Markup:
-    """Inline HTML of a trimmed diff; every piece of text escaped."""
-    parts: list[str] = []
-    for op, text in trim(ops, context):
-        if op == "-":
-            parts.append(f'<del style="{DEL_STYLE}">{escape(text)}</del>')
-        elif op == "+":
-            parts.append(f'<ins style="{INS_STYLE}">{escape(text)}</ins>')
-        elif op == "…":
-            parts.append(" … ")
-        else:
-            parts.append(str(escape(text)))
-    return Markup("".join(parts))
+    """Inline-styled HTML of a trimmed diff; every piece of text escaped."""
+    return Markup(render_html(ops, context, del_style=DEL_STYLE, ins_style=INS_STYLE))
 
 
 def one_line(text: Any) -> str:

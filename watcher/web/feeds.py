@@ -14,24 +14,10 @@ from zoneinfo import ZoneInfo
 from flask import Response
 from markupsafe import escape
 
-from ..diff import trim
+from ..diff import render_html
 
 ATOM = "http://www.w3.org/2005/Atom"
 SIZE = 100  # entries per feed
-
-
-def _diff_html(ops: list[list[str]] | None) -> str:
-    parts: list[str] = []
-    for op, text in trim(ops or [], 25):
-        if op == "-":
-            parts.append(f"<del>{escape(text)}</del>")
-        elif op == "+":
-            parts.append(f"<ins>{escape(text)}</ins>")
-        elif op == "…":
-            parts.append(" … ")
-        else:
-            parts.append(str(escape(text)))
-    return "".join(parts)
 
 
 def atom(rows: list[dict[str, Any]], base: str, title: str, self_path: str, topics: dict[str, str], tz: ZoneInfo) -> bytes:
@@ -63,7 +49,7 @@ def atom(rows: list[dict[str, Any]], base: str, title: str, self_path: str, topi
         if r.get("matches"):
             body.append(f"<p>{escape(', '.join(r['matches']))}</p>")
         if r.get("diff"):
-            body.append(f"<p>{_diff_html(r['diff'])}</p>")
+            body.append(f"<p>{render_html(r['diff'])}</p>")
         elif r.get("snippet"):
             body.append(f"<p>{escape(r['snippet'])}</p>")
         if official.startswith(("http://", "https://")):
