@@ -25,6 +25,12 @@ class Inbox:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]  # noqa: N802
+        if address.startswith("gone@"):
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
         self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))  # type: ignore[arg-type]
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
@@ -286,3 +292,31 @@ def test_run_sends_immediate_digests_at_the_end_of_the_pass(tmp_path: Path, serv
     assert "1 changement" in msg["Subject"]
     text, _ = parts(msg)
     assert "[- cent -][+ cinq cents +]" in text
+
+
+def test_one_refused_recipient_does_not_resend_to_the_others(watched: Watcher, smtp: Smtp) -> None:
+    cfg = watched.config.read_text(encoding="utf-8").replace(
+        'to = ["equipe@federation.example", "juriste@federation.example"]',
+        'to = ["equipe@federation.example", "gone@federation.example"]',
+    )
+    watched.config.write_text(cfg, encoding="utf-8")
+    res = watched("digest", "--force")
+    assert res.code == 0 and "refused: gone@federation.example" in res.out
+    assert smtp.inbox.envelopes[0][1] == ["equipe@federation.example"]
+    watched("digest", "--force")  # the alert was delivered: the next digest is empty
+    assert "rien de neuf" in smtp.inbox.messages[1]["Subject"]
+
+
+def test_a_broken_source_is_reported_in_every_digest(tmp_path: Path, server: LocalServer, smtp: Smtp) -> None:
+    url = server.serve("/cp", recording(CODE_PENAL_OLD))
+    topics = '[[topic]]\nid = "secret-professionnel"\nterms = ["secret professionnel"]\n[[topic]]\nid = "dse"\nterms = ["DSE"]\n'
+    digest = mail_config(smtp.port).replace('send_empty = true', 'send_empty = true\ntopics = ["dse"]')
+    w = Watcher(tmp_path, server, justel_source(url) + "\n" + digest, topics=topics)
+    w.check()
+    server.serve("/cp", b"<html><body>maintenance</body></html>")
+    w.check(expect=1)
+    assert w("digest", "--force").code == 0
+    assert w("digest", "--force").code == 0  # the source_broken alert went out; the source still is
+    for msg in smtp.inbox.messages:
+        text, _ = parts(msg)
+        assert "Sources en panne" in text and "Code pénal" in text

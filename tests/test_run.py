@@ -164,3 +164,21 @@ def test_random_kills_never_corrupt_or_duplicate(tmp_path: Path, server: LocalSe
     assert sorted((a["source_id"], a["kind"], a["ref"]) for a in alerts) == [
         ("s0", "changed", "458"), ("s1", "changed", "458"), ("s2", "changed", "458"),
     ]
+
+
+def test_sigterm_during_a_slow_download_still_stops_within_seconds(tmp_path: Path, server: LocalServer) -> None:
+    url = server.serve("/slow", recording(CODE_PENAL_OLD), delay=60)
+    w = Watcher(tmp_path, server, source("slow", url, 'every = "1s"'), settings="jitter = 0\n")
+    proc = start(w, "run")
+    try:
+        wait_for(lambda: any(p == "/slow" for p, _ in server.requests))
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+        stopped_in = time.monotonic() - t0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0 and stopped_in < 15
+    assert query(w.db, "PRAGMA integrity_check") == [("ok",)]
+    assert query(w.db, "SELECT count(*) FROM versions") == [(0,)]  # the cut-short pass wrote nothing

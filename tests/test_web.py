@@ -146,7 +146,10 @@ def test_filters(archive: tuple[Watcher, str]) -> None:
 def test_provision_timeline(archive: tuple[Watcher, str]) -> None:
     _, base = archive
     html = requests.get(f"{base}/docs/cp/458/", timeout=10).text
-    assert html.count("<h3>Version") == 2 and "<ins>de deux ans</ins>" in html
+    assert html.count("<h3>Version") == 2
+    # insertions and deletions are also said in words, for screen readers
+    assert '<ins><span class="sr">[ajouté : </span>de deux ans<span class="sr">]</span></ins>' in html
+    assert '<del><span class="sr">[retiré : </span>d&#39;un an<span class="sr">]</span></del>' in html
 
 
 def test_dutch_interface(archive: tuple[Watcher, str]) -> None:
@@ -218,3 +221,36 @@ def test_static_export(archive: tuple[Watcher, str], tmp_path: Path) -> None:
     for html in out.rglob("*.html"):
         text = html.read_text(encoding="utf-8")
         assert "<script>alert" not in text, html
+
+
+@pytest.mark.parametrize(
+    "path, status",
+    [
+        ("/page/99999999999999999999/", 404), ("/alerts/99999999999999999999/", 404), ("/page/0/", 404),
+        ("/api/alerts?limit=abc", 400), ("/search/?q=%22%20NEAR(%20*%20%00", 200), ("/?since=nope&until=2026-13-45", 200),
+    ],
+)
+def test_odd_input_is_never_a_500(archive: tuple[Watcher, str], path: str, status: int) -> None:
+    _, base = archive
+    assert requests.get(base + path, timeout=10).status_code == status
+
+
+def test_api_limit_is_clamped(archive: tuple[Watcher, str]) -> None:
+    _, base = archive
+    assert len(requests.get(f"{base}/api/alerts?limit=1", timeout=10).json()) == 1
+    assert len(requests.get(f"{base}/api/alerts?limit=-1", timeout=10).json()) == 1
+    assert len(requests.get(f"{base}/api/alerts?limit=0", timeout=10).json()) == 1
+
+
+def test_exported_feeds_and_captures_links_resolve(archive: tuple[Watcher, str], tmp_path: Path) -> None:
+    w, _ = archive
+    out = tmp_path / "site"
+    assert w("export", str(out)).code == 0
+    nl_alert = (out / "nl" / "alerts" / str(ids(w)["cp"]) / "index.html").read_text(encoding="utf-8")
+    sha = next(a["sha256"] for a in w.alerts() if a["source_id"] == "cp")
+    assert f'href="../../../captures/{sha}.bin"' in nl_alert
+    assert "Content-Security-Policy" in nl_alert
+    feed = feedparser.parse((out / "topics" / "secret-professionnel" / "feed.atom").read_bytes())
+    link = feed.entries[0].link
+    target = (out / "topics" / "secret-professionnel" / link / "index.html").resolve()
+    assert target.exists(), link

@@ -238,6 +238,8 @@ class Http:
         chunks: list[bytes] = []
         size = 0
         for chunk in resp.iter_content(65536):
+            if self.stop.is_set():  # a slow download must not hold up a stop
+                raise Interrupted("stopping")
             size += len(chunk)
             if size > self.max_bytes:
                 raise FetchError(f"response exceeds the {self.max_bytes}-byte cap")

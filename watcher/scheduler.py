@@ -13,8 +13,10 @@ back), and the next run redoes it.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from types import FrameType
@@ -79,8 +81,9 @@ class Runner:
                     level = logging.INFO if r.ok else logging.WARNING
                     log.log(level, "check %s: %s, %d alert(s)%s", r.source_id, r.state, r.alerts,
                             f", {r.error}" if r.error else "")
-                if any(r.alerts for r in results) and any(d.frequency == "immediate" for d in self.config.digests):
-                    # "immediate" digests go out at the end of the pass that found the alert.
+                if any(d.frequency == "immediate" for d in self.config.digests) and not self.stop.is_set():
+                    # "immediate" digests go out at the end of the pass that found
+                    # the alert, and any that failed are retried after each pass.
                     with self._digest_lock:
                         send_due(store, self.config, list(self.config.digests), only_immediate=True)
                 job = self.scheduler.get_job(source_id)
@@ -99,6 +102,8 @@ class Runner:
     def _digests(self) -> None:
         if self.stop.is_set():
             return
+        with self._active_lock:
+            self._active += 1
         try:
             store = Store.open(self.db_path)
             try:
@@ -109,6 +114,9 @@ class Runner:
                 store.close()
         except Exception:  # noqa: BLE001 -- a job must never kill the scheduler
             log.exception("digests failed")
+        finally:
+            with self._active_lock:
+                self._active -= 1
 
     def start(self) -> None:
         store = Store.open(self.db_path)
@@ -155,15 +163,28 @@ class Runner:
             self.shutdown()
 
     def shutdown(self) -> None:
+        """Stop scheduling, give running jobs STOP_GRACE seconds, then end.
+
+        A job still running after that (a slow download, a slow SMTP server)
+        is abandoned by ending the process at once, *before* the database
+        lock is released: SQLite rolls its transaction back, as after a
+        crash, and the next start redoes it.  Nothing runs after the lock
+        is gone.
+        """
         self.stop.set()
         self.scheduler.shutdown(wait=False)
-        deadline = threading.Event()
         waited = 0.0
         while waited < STOP_GRACE:
             with self._active_lock:
                 if self._active == 0:
                     break
-            deadline.wait(0.1)
+            time.sleep(0.1)
             waited += 0.1
+        with self._active_lock:
+            running = self._active
         self.http.close()
+        if running:
+            log.warning("stopping with %d job(s) still running; they are redone on the next start", running)
+            logging.shutdown()
+            os._exit(0)
         log.info("stopped")

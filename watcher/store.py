@@ -195,10 +195,17 @@ def _m3_search(db: sqlite_utils.Database) -> None:
     db["versions"].enable_fts(["text"], create_triggers=True, tokenize=tokenize)
 
 
+def _m4_digest_start(db: sqlite_utils.Database) -> None:
+    # When each [[digest]] began: its alerts are those detected since, so a
+    # digest added after a year never mails the whole year.
+    db.execute("CREATE TABLE digests (id TEXT PRIMARY KEY, start TEXT NOT NULL)")
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("0001_initial", _m1_initial),
     ("0002_outbox", _m2_outbox),
     ("0003_search", _m3_search),
+    ("0004_digest_start", _m4_digest_start),
 )
 """Ordered schema changes; append, never edit one that has shipped."""
 

@@ -24,12 +24,25 @@ def decode_html(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        pass
-    # cp1252 leaves five bytes undefined; map those through latin-1 so that
-    # nothing is lost and nothing raises.
-    return data.decode("cp1252", errors="watcher-latin1")
+        # cp1252 leaves five bytes undefined; map those through latin-1 so
+        # that nothing is lost and nothing raises.
+        text = data.decode("cp1252", errors="watcher-latin1")
+    return strip_controls(text)
+
+
+# Control characters have no place in text people read, are invalid in XML
+# (one would break an Atom feed) and \x01-\x03 are our own markers.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+_ENTITY_CONTROLS = re.compile("[\x00\x02-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without C0 control characters (tab and line breaks kept)."""
+    return _CONTROLS.sub("", text) if _CONTROLS.search(text) else text
 
 
 def _latin1_fallback(err: UnicodeError) -> tuple[str, int]:
@@ -94,6 +107,9 @@ def html_to_text(fragment: str, *, drop_sup: bool = True) -> str:
                 text = text.replace(entity, char)
         if "&" in text:
             text = html.unescape(text)
+            # "&#2;" must not smuggle a control character (or our \x01 marker
+            # syntax) into the text: only the markers we put in stay.
+            text = _ENTITY_CONTROLS.sub("", text) if _ENTITY_CONTROLS.search(text) else text
     text = _typography(unicodedata.normalize("NFC", text))
     # Unify the rare blanks once, and collapse runs of spaces in one C-speed pass.
     for blank in _BLANKS:
@@ -108,8 +124,9 @@ def html_to_lines(fragment: str, *, drop_sup: bool = True) -> list[str]:
 
 
 def collapse(text: str) -> str:
-    """Collapse runs of blanks (newlines included) to one space and strip."""
-    return " ".join(text.split())
+    """Collapse runs of blanks (newlines included) to one space and strip;
+    control characters go too."""
+    return " ".join(strip_controls(text).split())
 
 
 def fold(text: str) -> str:

@@ -74,26 +74,32 @@ def scheduled_time(digest: Digest, now: datetime) -> datetime | None:
     return slot if slot <= now else slot - timedelta(days=7)
 
 
+def digest_start(store: Store, digest: Digest, now_utc: datetime) -> str:
+    """When this digest began (fixed the first time it is seen): one period
+    before that moment, so the first digest carries the latest news."""
+    row = store.db.execute("SELECT start FROM digests WHERE id = ?", [digest.id]).fetchone()
+    if row:
+        return str(row[0])
+    start = (now_utc - FIRST_PERIOD[digest.frequency]).isoformat(timespec="seconds")
+    store.db.execute("INSERT OR IGNORE INTO digests (id, start) VALUES (?, ?)", [digest.id, start])
+    return start
+
+
 def period_start(store: Store, digest: Digest, now_utc: datetime) -> str:
     sent = last_sent(store, digest.id)
     if sent:
         return str(sent["sent_at"])
-    return (now_utc - FIRST_PERIOD[digest.frequency]).isoformat(timespec="seconds")
+    return digest_start(store, digest, now_utc)
 
 
-def pending(store: Store, digest: Digest, since: str) -> list[dict[str, Any]]:
-    """Alerts of this digest not yet in a sent digest, detected since ``since``
-    for a first digest (later ones take everything still pending)."""
-    first = last_sent(store, digest.id) is None
+def pending(store: Store, digest: Digest, start: str) -> list[dict[str, Any]]:
+    """Alerts of this digest detected since it began and not yet in a sent digest."""
     sql = (
-        "SELECT * FROM alerts a WHERE NOT EXISTS ("
+        "SELECT * FROM alerts a WHERE a.detected_at >= ? AND NOT EXISTS ("
         " SELECT 1 FROM send_items i JOIN sends s ON s.id = i.send_id"
         " WHERE i.alert_id = a.id AND s.digest_id = ? AND s.state = 'sent')"
     )
-    args: list[Any] = [digest.id]
-    if first:
-        sql += " AND a.detected_at >= ?"
-        args.append(since)
+    args: list[Any] = [start, digest.id]
     if digest.topics:
         # Topics filtered in SQL: only this digest's alerts are decoded.
         marks = ", ".join("?" for _ in digest.topics)
@@ -130,8 +136,7 @@ def checked_since(store: Store, config: Config, digest: Digest, since: str) -> t
         row = rows.get(source.id)
         if row is None or not source.enabled:
             continue
-        if wanted and source.topics and not wanted & set(source.topics):
-            continue
+        off_topic = bool(wanted and source.topics and not wanted & set(source.topics))
         item = Checked(
             source.id,
             source.title or row.get("law_title") or source.id,
@@ -142,9 +147,9 @@ def checked_since(store: Store, config: Config, digest: Digest, since: str) -> t
             row["last_error"],
         )
         if row["state"] == "broken":
-            broken.append(item)
+            broken.append(item)  # reported in every digest, whatever its topics
             continue
-        if not row["last_success"] or row["last_success"] < since:
+        if off_topic or not row["last_success"] or row["last_success"] < since:
             continue
         if source.kind == "justel":
             docs = store.db.query(
@@ -158,7 +163,7 @@ def checked_since(store: Store, config: Config, digest: Digest, since: str) -> t
 def build(store: Store, config: Config, digest: Digest, now_utc: datetime | None = None) -> Content:
     now_utc = now_utc or datetime.now(timezone.utc)
     since = period_start(store, digest, now_utc)
-    alerts = pending(store, digest, since)
+    alerts = pending(store, digest, digest_start(store, digest, now_utc))
     checked, broken = checked_since(store, config, digest, since)
     return Content(digest, alerts, checked, broken, since, now_utc.isoformat(timespec="seconds"))
 

@@ -40,8 +40,14 @@ def message(config: Config, content: Content) -> EmailMessage:
     return msg
 
 
-def send(smtp: Smtp, msg: EmailMessage, digest: Digest) -> None:
-    """Deliver ``msg``; raise :class:`SendError` on any failure."""
+def send(smtp: Smtp, msg: EmailMessage, digest: Digest) -> list[str]:
+    """Deliver ``msg``; return the recipients the server refused.
+
+    Raises :class:`SendError` when nobody got it.  When some recipients
+    were refused and others accepted, the digest counts as sent (re-sending
+    would mail the others again on every run) and the refused ones are
+    returned for the log.
+    """
     password = ""
     if smtp.username:
         if not smtp.password_env:
@@ -60,10 +66,11 @@ def send(smtp: Smtp, msg: EmailMessage, digest: Digest) -> None:
             if smtp.username:
                 client.login(smtp.username, password)
             refused = client.send_message(msg, from_addr=smtp.from_, to_addrs=list(digest.to))
-        if refused:
-            raise SendError(f"the SMTP server refused: {', '.join(sorted(refused))}")
+    except smtplib.SMTPRecipientsRefused as e:
+        raise SendError(f"the SMTP server refused every recipient: {', '.join(sorted(e.recipients))}") from None
     except (smtplib.SMTPException, OSError) as e:
         raise SendError(f"{type(e).__name__}: {e}") from None
+    return sorted(refused)
 
 
 def write_eml(out: Path, msg: EmailMessage, digest: Digest) -> Path:

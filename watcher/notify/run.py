@@ -62,13 +62,17 @@ def send_due(
         assert config.smtp is not None
         send_id = outbox.begin_send(store, d, content, str(msg["Message-ID"]))
         try:
-            send(config.smtp, msg, d)
+            refused = send(config.smtp, msg, d)
         except SendError as e:
             outbox.finish_send(store, send_id, error=str(e))
             log.warning("digest %s not sent: %s", d.id, e)
             results.append(Outcome(d.id, False, len(content.alerts), f"failed: {e}"))
             continue
         outbox.finish_send(store, send_id)
-        log.info("digest %s sent to %d recipient(s) with %d alert(s)", d.id, len(d.to), len(content.alerts))
-        results.append(Outcome(d.id, True, len(content.alerts), "sent"))
+        log.info("digest %s sent to %d recipient(s) with %d alert(s)", d.id, len(d.to) - len(refused), len(content.alerts))
+        note = "sent"
+        if refused:
+            log.warning("digest %s: the SMTP server refused %s", d.id, ", ".join(refused))
+            note = f"sent; refused: {', '.join(refused)}"
+        results.append(Outcome(d.id, True, len(content.alerts), note))
     return results

@@ -129,7 +129,12 @@ def create_app(config: Config, db_path: Path, *, static_root: str | None = None)
                 return "../" * depth + target + ("index.html" if target.endswith("/") or not target else "")
             return "/" + target + (("?" + request.query_string.decode()) if request.query_string else "")
 
+        def root(path: str) -> str:
+            """A language-independent file: captures, feeds."""
+            return ("../" * depth if static_root is not None else "/") + path
+
         return {
+            "root": root,
             "w": WORDS[lang],
             "lang": lang,
             "link": link,
@@ -153,11 +158,18 @@ def create_app(config: Config, db_path: Path, *, static_root: str | None = None)
         local_.depth = request.path.strip("/").count("/") + (1 if request.path.endswith("/") and request.path != "/" else 0)
 
     def filters_from_request() -> data.Filters:
+        """Filters as typed, with the dates read as whole local days."""
         a = request.args
+        since, until = a.get("since", ""), a.get("until", "")
         return data.Filters(
             topic=a.get("topic", ""), source=a.get("source", ""), kind=a.get("kind", ""),
-            since=a.get("since", ""), until=a.get("until", ""), q=a.get("q", ""),
+            since=_local_day(since, tz) if since else "",
+            until=_local_day(until, tz, next_day=True) if until else "",
+            q=a.get("q", ""),
         )
+
+    def form_values() -> dict[str, str]:
+        return {k: request.args.get(k, "") for k in ("topic", "source", "kind", "since", "until")}
 
     def routes(prefix: str, lang: str) -> None:
         def index(page: int = 1) -> str:
@@ -165,7 +177,7 @@ def create_app(config: Config, db_path: Path, *, static_root: str | None = None)
             f = filters_from_request()
             rows, pages = data.alerts(store(), f, page, count=static_root is not None)
             return render_template(
-                "index.html", alerts=rows, page=page, pages=pages, f=f,
+                "index.html", alerts=rows, page=page, pages=pages, f=form_values(),
                 kinds=data.kinds(store()), source_ids=[s.id for s in config.sources],
             )
 
@@ -175,7 +187,9 @@ def create_app(config: Config, db_path: Path, *, static_root: str | None = None)
                 abort(404)
             f = data.Filters(topic=topic_id)
             rows, pages = data.alerts(store(), f, page, count=static_root is not None)
-            return render_template("index.html", alerts=rows, page=page, pages=pages, f=f, kinds=[], source_ids=[], topic_id=topic_id)
+            return render_template(
+                "index.html", alerts=rows, page=page, pages=pages, f={"topic": topic_id, "source": "", "kind": "", "since": "", "until": ""}, kinds=[], source_ids=[], topic_id=topic_id
+            )
 
         def alert_page(alert_id: int) -> str:
             page_lang(lang)
@@ -214,10 +228,10 @@ def create_app(config: Config, db_path: Path, *, static_root: str | None = None)
 
         p = prefix
         app.add_url_rule(f"{p}/", f"index_{lang}", index, methods=["GET"])
-        app.add_url_rule(f"{p}/page/<int:page>/", f"index_page_{lang}", index, methods=["GET"])
+        app.add_url_rule(f"{p}/page/<int(min=1, max=10000000):page>/", f"index_page_{lang}", index, methods=["GET"])
         app.add_url_rule(f"{p}/topics/<topic_id>/", f"topic_{lang}", topic_page, methods=["GET"])
-        app.add_url_rule(f"{p}/topics/<topic_id>/page/<int:page>/", f"topic_page_{lang}", topic_page, methods=["GET"])
-        app.add_url_rule(f"{p}/alerts/<int:alert_id>/", f"alert_{lang}", alert_page, methods=["GET"])
+        app.add_url_rule(f"{p}/topics/<topic_id>/page/<int(min=1, max=10000000):page>/", f"topic_page_{lang}", topic_page, methods=["GET"])
+        app.add_url_rule(f"{p}/alerts/<int(min=1, max=9007199254740991):alert_id>/", f"alert_{lang}", alert_page, methods=["GET"])
         app.add_url_rule(f"{p}/docs/<source_id>/<path:ref>/", f"doc_{lang}", doc_page, methods=["GET"])
         app.add_url_rule(f"{p}/search/", f"search_{lang}", search_page, methods=["GET"])
         app.add_url_rule(f"{p}/sources/", f"sources_{lang}", sources_page, methods=["GET"])
@@ -251,7 +265,11 @@ def create_app(config: Config, db_path: Path, *, static_root: str | None = None)
         if since and not _is_date(since):
             return Response('{"error": "since must be an ISO date such as 2026-11-01"}', 400, mimetype="application/json")
         f = data.Filters(topic=a.get("topic", ""), source=a.get("source", ""), since=_utc_day(since, tz) if since else "", q=a.get("q", ""))
-        rows = data.all_alerts(store(), f, limit=min(int(a.get("limit", 500) or 500), 5000))
+        try:
+            limit = int(a.get("limit", "500"))
+        except ValueError:
+            return Response('{"error": "limit must be a number"}', 400, mimetype="application/json")
+        rows = data.all_alerts(store(), f, limit=max(1, min(limit, 5000)))
         return jsonify([alert_json(r, tz) for r in reversed(rows)])
 
     @app.get("/captures/<sha>")
@@ -266,6 +284,19 @@ def create_app(config: Config, db_path: Path, *, static_root: str | None = None)
         )
 
     return app
+
+
+def _local_day(value: str, tz: ZoneInfo, *, next_day: bool = False) -> str:
+    """The UTC moment a local day starts (or the next one does); "" if not a date."""
+    try:
+        day = datetime.fromisoformat(value[:10])
+    except ValueError:
+        return ""
+    if next_day:
+        from datetime import timedelta
+
+        day += timedelta(days=1)
+    return day.replace(tzinfo=tz).astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
 def _is_date(value: str) -> bool:

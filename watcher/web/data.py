@@ -21,8 +21,8 @@ class Filters:
     topic: str = ""
     source: str = ""
     kind: str = ""
-    since: str = ""  # ISO date, inclusive
-    until: str = ""  # ISO date, inclusive
+    since: str = ""  # UTC ISO timestamp, inclusive
+    until: str = ""  # UTC ISO timestamp, exclusive
     q: str = ""
 
     def where(self) -> tuple[str, list[Any]]:
@@ -41,7 +41,7 @@ class Filters:
             clauses.append("alerts.detected_at >= ?")
             args.append(self.since)
         if self.until:
-            clauses.append("alerts.detected_at < date(?, '+1 day')")
+            clauses.append("alerts.detected_at < ?")  # the caller passes the exclusive UTC bound
             args.append(self.until)
         if self.q:
             clauses.append("alerts.id IN (SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH ?)")

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from ..config import Config
 from ..errors import StoreError
 from ..store import Store
-from . import data
+from . import data, feeds
 from .app import create_app
 
 
@@ -50,6 +50,8 @@ def export(config: Config, db_path: Path, out: Path) -> int:
         alerts = data.all_alerts(store, data.Filters())
         pages = max(1, -(-len(alerts) // data.PAGE_SIZE))
         docs = list(store.db.query("SELECT DISTINCT source_id, ref FROM documents ORDER BY source_id, ref"))
+        recent = data.all_alerts(store, data.Filters(), limit=feeds.SIZE)
+        titles = {t.id: t.title or t.id for t in config.topics}
         for prefix in ("/", "/nl/"):
             page(prefix)
             for n in range(2, pages + 1):
@@ -65,10 +67,17 @@ def export(config: Config, db_path: Path, out: Path) -> int:
                 page(f"{prefix}docs/{quote(d['source_id'])}/{quote(d['ref'], safe='')}/")
             page(f"{prefix}search/")
             page(f"{prefix}sources/")
-            feed = client.get("/feed.atom").data
-            save(prefix.lstrip("/") + "feed.atom", feed)
+            # Feeds: absolute links when the archive's address is known, else
+            # links relative to each feed's own folder (French pages at the
+            # root, Dutch ones under nl/).
+            lang_dir = prefix.lstrip("/")
+            save(lang_dir + "feed.atom", feeds.atom(recent, base or "", "watcher", "feed.atom", titles, tz))
             for topic in config.topics:
-                save(f"{prefix.lstrip('/')}topics/{topic.id}/feed.atom", client.get(f"/topics/{topic.id}/feed.atom").data)
+                rows = data.all_alerts(store, data.Filters(topic=topic.id), limit=feeds.SIZE)
+                save(
+                    f"{lang_dir}topics/{topic.id}/feed.atom",
+                    feeds.atom(rows, base or "../../", f"watcher — {titles[topic.id]}", f"topics/{topic.id}/feed.atom", titles, tz),
+                )
         save("api/alerts.json", client.get("/api/alerts?limit=5000").data)
         for sha in {a["sha256"] for a in alerts if a.get("sha256")}:
             body = data.payload(store, sha)

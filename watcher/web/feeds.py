@@ -6,6 +6,7 @@ HTML (type="html"), itself made of escaped text and our own <del>/<ins>.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Any
 from xml.etree import ElementTree as ET
@@ -17,6 +18,12 @@ from markupsafe import escape
 from ..diff import render_html
 
 ATOM = "http://www.w3.org/2005/Atom"
+# What XML 1.0 cannot carry at all: one such character makes the feed unreadable.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _x(text: str) -> str:
+    return _NOT_XML.sub("", text)
 SIZE = 100  # entries per feed
 
 
@@ -35,16 +42,16 @@ def atom(rows: list[dict[str, Any]], base: str, title: str, self_path: str, topi
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
         page = f"{base}alerts/{r['id']}/"
         ET.SubElement(entry, f"{{{ATOM}}}id").text = page
-        ET.SubElement(entry, f"{{{ATOM}}}title").text = " ".join(f"[{r['kind']}] {r['title'] or ''}".split())
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = _x(" ".join(f"[{r['kind']}] {r['title'] or ''}".split()))
         ET.SubElement(entry, f"{{{ATOM}}}updated").text = r["detected_at"]
         if r.get("published"):
             ET.SubElement(entry, f"{{{ATOM}}}published").text = f"{r['published']}T00:00:00+00:00"
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=page)
         official = str(r.get("url") or "")
         if official.startswith(("http://", "https://")):
-            ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=official)
+            ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=_x(official))
         for t in r.get("topics") or []:
-            ET.SubElement(entry, f"{{{ATOM}}}category", term=t, label=topics.get(t, t))
+            ET.SubElement(entry, f"{{{ATOM}}}category", term=_x(t), label=_x(topics.get(t, t)))
         body = [f"<p>{escape(r.get('reason') or '')}</p>"]
         if r.get("matches"):
             body.append(f"<p>{escape(', '.join(r['matches']))}</p>")
@@ -55,7 +62,7 @@ def atom(rows: list[dict[str, Any]], base: str, title: str, self_path: str, topi
         if official.startswith(("http://", "https://")):
             body.append(f'<p><a href="{escape(official)}">{escape(official)}</a></p>')
         content = ET.SubElement(entry, f"{{{ATOM}}}content", type="html")
-        content.text = "".join(body)
+        content.text = _x("".join(body))
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
 
 

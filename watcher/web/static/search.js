@@ -9,7 +9,7 @@
   if (!form || !input || !out) { return; }
   var here = document.currentScript ? document.currentScript.src : "";
   var root = here.replace(/static\/search\.js.*$/, "");
-  var prefix = location.pathname.indexOf("/nl/") >= 0 ? "nl/" : "";
+  var prefix = document.documentElement.lang === "nl" ? "nl/" : "";
   function fold(s) { return s.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase(); }
   var index = null;
   function show(q) {
