@@ -52,7 +52,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Watcher,
     w = Watcher(tmp, server, sources, topics=TOPICS)
     w.check()
     server.serve("/cp", recording(CODE_PENAL_OLD).decode().replace(AMENDED_FROM, AMENDED_TO).encode())
-    server.serve("/feed/", synthetic.rss([("g2", EVIL, "https://rwlp.be/dse", "<p>La généralisation du DSE dans les CPAS.</p>"), *items]))
+    server.serve("/feed/", synthetic.rss([("https://rwlp.be/?p=2", EVIL, "https://rwlp.be/dse", "<p>La généralisation du DSE dans les CPAS.</p>"), *items]))
     w.check()
     server.stop()
     assert len(w.alerts()) == 2
@@ -254,3 +254,18 @@ def test_exported_feeds_and_captures_links_resolve(archive: tuple[Watcher, str],
     link = feed.entries[0].link
     target = (out / "topics" / "secret-professionnel" / link / "index.html").resolve()
     assert target.exists(), link
+
+
+def test_item_pages_with_url_identities_work_served_and_exported(archive: tuple[Watcher, str], tmp_path: Path) -> None:
+    from watcher.web.data import doc_slug
+
+    w, base = archive
+    rwlp = next(a for a in w.alerts() if a["source_id"] == "rwlp")
+    html = requests.get(f"{base}/alerts/{rwlp['id']}/", timeout=10).text
+    slug = doc_slug(rwlp["ref"])
+    assert rwlp["ref"] == "https://rwlp.be/?p=2" and slug.startswith("h-")
+    assert f'href="/docs/rwlp/{slug}/"' in html
+    assert requests.get(f"{base}/docs/rwlp/{slug}/", timeout=10).status_code == 200
+    out = tmp_path / "site"
+    assert w("export", str(out)).code == 0
+    assert (out / "docs" / "rwlp" / slug / "index.html").exists()

@@ -149,6 +149,7 @@ def create_app(config: Config, db_path: Path, *, static_root: str | None = None)
             "source_titles": source_titles,
             "kind_label": lambda k: kind_label(WORDS[lang], k),
             "quote": quote,
+            "doc_link": lambda source_id, ref: link(f"docs/{quote(source_id)}/{data.doc_slug(ref)}/"),
         }
 
     def page_lang(lang: str) -> None:
@@ -200,7 +201,7 @@ def create_app(config: Config, db_path: Path, *, static_root: str | None = None)
 
         def doc_page(source_id: str, ref: str) -> str:
             page_lang(lang)
-            doc = data.document(store(), source_id, ref)
+            doc = data.document_by_slug(store(), source_id, ref)
             if doc is None:
                 abort(404)
             versions = data.timeline(store(), doc["id"])

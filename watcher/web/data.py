@@ -6,6 +6,7 @@ archive can write.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -117,6 +118,27 @@ def evidence(store: Store, alert_row: dict[str, Any]) -> dict[str, Any] | None:
         "sha256": f["sha256"],
         "bytes": size[0] if size else f["bytes"],
     }
+
+
+_SAFE_REF = re.compile(r"^[A-Za-z0-9._~-]+(?:/[A-Za-z0-9._~-]+)*$")
+
+
+def doc_slug(ref: str) -> str:
+    """A document's path segment: its ref when that is path-safe ("458bis",
+    "433novies/5", "56K1110"), else "h-" and a hash (a feed guid that is a
+    URL would not survive a static host's decoding)."""
+    if _SAFE_REF.match(ref) and not ref.startswith("h-"):
+        return ref
+    return "h-" + hashlib.sha1(ref.encode("utf-8")).hexdigest()[:16]
+
+
+def document_by_slug(store: Store, source_id: str, slug: str) -> dict[str, Any] | None:
+    if not slug.startswith("h-"):
+        return document(store, source_id, slug)
+    for (ref,) in store.db.execute("SELECT DISTINCT ref FROM documents WHERE source_id = ?", [source_id]).fetchall():
+        if doc_slug(ref) == slug:
+            return document(store, source_id, ref)
+    return None
 
 
 def document(store: Store, source_id: str, ref: str) -> dict[str, Any] | None:

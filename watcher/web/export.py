@@ -64,7 +64,7 @@ def export(config: Config, db_path: Path, out: Path) -> int:
             for a in alerts:
                 page(f"{prefix}alerts/{a['id']}/")
             for d in docs:
-                page(f"{prefix}docs/{quote(d['source_id'])}/{quote(d['ref'], safe='')}/")
+                page(f"{prefix}docs/{quote(d['source_id'])}/{data.doc_slug(d['ref'])}/")
             page(f"{prefix}search/")
             page(f"{prefix}sources/")
             # Feeds: absolute links when the archive's address is known, else
