@@ -12,6 +12,7 @@ back), and the next run redoes it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -20,7 +21,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 from types import FrameType
-from typing import Callable
+from typing import Callable, Iterator
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -68,55 +69,49 @@ class Runner:
         self._active_lock = threading.Lock()
         self._digest_lock = threading.Lock()  # one digest run at a time: the outbox is per digest
 
-    def _check(self, source_id: str) -> None:
-        if self.stop.is_set():
-            return
+    @contextlib.contextmanager
+    def _job(self, what: str) -> Iterator[Store]:
+        """A scheduled job: counted as running (for a clean stop), with its own
+        database connection, and never allowed to kill the scheduler."""
         with self._active_lock:
             self._active += 1
         try:
             store = Store.open(self.db_path)
             try:
-                results = check_all(store, self.http, self.config, [source_id])
-                for r in results:
-                    level = logging.INFO if r.ok else logging.WARNING
-                    log.log(level, "check %s: %s, %d alert(s)%s", r.source_id, r.state, r.alerts,
-                            f", {r.error}" if r.error else "")
-                if any(d.frequency == "immediate" for d in self.config.digests) and not self.stop.is_set():
-                    # "immediate" digests go out at the end of the pass that found
-                    # the alert, and any that failed are retried after each pass.
-                    with self._digest_lock:
-                        send_due(store, self.config, list(self.config.digests), only_immediate=True)
-                job = self.scheduler.get_job(source_id)
-                if job is not None and job.next_run_time is not None:
-                    store.update_source(source_id, next_run=job.next_run_time.astimezone(timezone.utc).isoformat(timespec="seconds"))
+                yield store
             finally:
                 store.close()
         except Interrupted:
-            log.info("check %s interrupted by the stop request; nothing of it was written", source_id)
+            log.info("%s interrupted by the stop request; nothing of it was written", what)
         except Exception:  # noqa: BLE001 -- a job must never kill the scheduler
-            log.exception("check %s failed", source_id)
+            log.exception("%s failed", what)
         finally:
             with self._active_lock:
                 self._active -= 1
 
+    def _check(self, source_id: str) -> None:
+        if self.stop.is_set():
+            return
+        with self._job(f"check {source_id}") as store:
+            for r in check_all(store, self.http, self.config, [source_id]):
+                level = logging.INFO if r.ok else logging.WARNING
+                log.log(level, "check %s: %s, %d alert(s)%s", r.source_id, r.state, r.alerts,
+                        f", {r.error}" if r.error else "")
+            if any(d.frequency == "immediate" for d in self.config.digests) and not self.stop.is_set():
+                # "immediate" digests go out at the end of the pass that found
+                # the alert, and any that failed are retried after each pass.
+                with self._digest_lock:
+                    send_due(store, self.config, list(self.config.digests), only_immediate=True)
+            job = self.scheduler.get_job(source_id)
+            if job is not None and job.next_run_time is not None:
+                store.update_source(source_id, next_run=job.next_run_time.astimezone(timezone.utc).isoformat(timespec="seconds"))
+
     def _digests(self) -> None:
         if self.stop.is_set():
             return
-        with self._active_lock:
-            self._active += 1
-        try:
-            store = Store.open(self.db_path)
-            try:
-                with self._digest_lock:
-                    for r in send_due(store, self.config, list(self.config.digests)):
-                        log.info("digest %s: %s", r.digest_id, r.note)
-            finally:
-                store.close()
-        except Exception:  # noqa: BLE001 -- a job must never kill the scheduler
-            log.exception("digests failed")
-        finally:
-            with self._active_lock:
-                self._active -= 1
+        with self._job("digests") as store, self._digest_lock:
+            for r in send_due(store, self.config, list(self.config.digests)):
+                log.info("digest %s: %s", r.digest_id, r.note)
 
     def start(self) -> None:
         store = Store.open(self.db_path)
