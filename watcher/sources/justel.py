@@ -146,7 +146,9 @@ def _parse_articles(text_html: str) -> list[Article]:
     # Turn the whole section into text in one pass (a few regex passes over
     # 900 KB beat thousands of small ones), with each anchor replaced by a
     # marker, then cut it at the markers: "…\x01Art.458\x01 text…".
-    text = html_to_text(_mark_anchors(text_html))
+    # Justel's text section holds no script or style (the page's own are
+    # outside it), so html_to_text need not look for them.
+    text = html_to_text(_mark_anchors(text_html), scripts=False)
     # Removing the <sup> amendment numbers leaves "[ celui"; spaces are
     # already single, so one replace mends every bracket.
     text = text.replace("[ ", "[")
