@@ -149,7 +149,10 @@ class LocalServer:
                 for k, v in route.headers.items():
                     self.send_header(k, v)
                 self.end_headers()
-                self.wfile.write(route.body)
+                try:
+                    self.wfile.write(route.body)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client was killed or stopped on purpose (crash and SIGTERM tests)
 
         return Handler
 
