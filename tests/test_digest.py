@@ -119,6 +119,7 @@ def test_digest_says_what_where_when_why_and_the_words(watched: Watcher, smtp: S
     assert "Code pénal, art. 458" in text
     assert "Lien officiel: http://127.0.0.1" in text and "#Art.458" in text
     assert "Détecté:" in text
+    assert "Motif: texte modifié" in text  # the reason in the reader's language
     assert "[- d'un an -][+ de deux ans +]" in text
     assert "[- cent -][+ cinq cents +]" in text
     # trimmed to the changed passage: the article's start is not repeated
@@ -190,6 +191,7 @@ def test_dutch_digest(tmp_path: Path, server: LocalServer, smtp: Smtp) -> None:
     text, _ = parts(smtp.inbox.messages[0])
     assert "1 wijziging" in smtp.inbox.messages[0]["Subject"]
     assert "Wat veranderde" in text and "Nagekeken, ongewijzigd" in text
+    assert "Reden: tekst gewijzigd" in text
 
 
 def test_scraped_text_cannot_inject_headers_or_html(tmp_path: Path, server: LocalServer, smtp: Smtp) -> None:

@@ -98,6 +98,8 @@ def test_alert_page_has_what_where_when_why_diff_and_evidence(archive: tuple[Wat
     assert "Code pénal, art. 458" in html
     assert "<del>d&#39;un an</del>" in html and "<ins>de deux ans</ins>" in html  # inline
     assert 'class="diff side"' in html  # side by side
+    assert "<dd>texte modifié</dd>" in html  # the reason in the page's language
+    assert "<dd>tekst gewijzigd</dd>" in requests.get(f"{base}/nl/alerts/{ids(w)['cp']}/", timeout=10).text
     assert "Preuve de la capture" in html and "Empreinte SHA-256" in html
     sha = next(a["sha256"] for a in w.alerts() if a["source_id"] == "cp")
     assert sha in html and f'href="/captures/{sha}"' in html

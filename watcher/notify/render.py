@@ -17,6 +17,7 @@ from markupsafe import Markup
 
 from ..config import Config
 from ..diff import render_html, render_text
+from ..reasons import translate
 from .digest import Content, local
 
 LABELS: dict[str, dict[str, str]] = {
@@ -107,7 +108,7 @@ def _view(config: Config, content: Content) -> dict[str, Any]:
                 "topics": ", ".join(names.get(t, t) for t in a["topics"]),
                 "matches": ", ".join(one_line(m) for m in a["matches"]),
                 "snippet": one_line(a["snippet"]),
-                "reason": one_line(a["reason"]),
+                "reason": one_line(translate(a["reason"], content.digest.language)),
                 "diff_text": render_text(diff, spaced=True) if diff and a["before"] else "",
                 "diff_html": html_diff(diff) if diff and a["before"] else "",
                 "new_text": one_line(a["after"])[:600] if a["after"] and not a["before"] else "",

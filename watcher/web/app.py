@@ -36,6 +36,7 @@ from markupsafe import Markup, escape
 from ..config import Config
 from ..matching import Matcher
 from ..present import alert_json
+from ..reasons import translate
 from ..store import Store
 from . import data, feeds
 from .i18n import LANGS, WORDS, kind_label
@@ -149,6 +150,7 @@ def create_app(config: Config, db_path: Path, *, static_root: str | None = None)
             "source_titles": source_titles,
             "kind_label": lambda k: kind_label(WORDS[lang], k),
             "quote": quote,
+            "reason": lambda text: translate(text, lang),
             "doc_link": lambda source_id, ref: link(f"docs/{quote(source_id)}/{data.doc_slug(ref)}/"),
         }
 
