@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -75,6 +76,13 @@ def code_penal_old_art454_459() -> bytes:
     after = page.index("&nbsp;&nbsp;<A NAME='Art.460'")
     end = page.index("</th>", page.index("NAME='Art.566'"))
     return (page[:first] + page[chapter:after] + page[end:]).encode("utf-8")
+
+
+def free_port() -> int:
+    """A port nobody listens on yet, for servers the tests start (serve, SMTP)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @dataclass

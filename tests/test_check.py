@@ -16,7 +16,6 @@ from conftest import (
     code_penal_2024_page,
     code_penal_old_art454_459,
     recording,
-    run_watcher,
     write_config,
     Watcher,
 )

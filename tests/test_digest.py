@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Iterator
@@ -14,7 +13,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 import synthetic
-from conftest import CODE_PENAL_OLD, LocalServer, Watcher, recording
+from conftest import free_port, CODE_PENAL_OLD, LocalServer, Watcher, recording
 
 AMENDED_FROM = "d'un an à trois ans et d'une amende de cent euros à mille euros"
 AMENDED_TO = "de deux ans à cinq ans et d'une amende de cinq cents euros à cinq mille euros"
@@ -35,12 +34,6 @@ class Inbox:
         self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))  # type: ignore[arg-type]
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 Message accepted for delivery"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Smtp:

@@ -4,7 +4,6 @@ feeds parsed back with feedparser, and the static export."""
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ import pytest
 import requests
 
 import synthetic
-from conftest import CODE_PENAL_OLD, LocalServer, Watcher, recording
+from conftest import free_port, CODE_PENAL_OLD, LocalServer, Watcher, recording
 
 AMENDED_FROM = "d'un an à trois ans et d'une amende de cent euros à mille euros"
 AMENDED_TO = "de deux ans à cinq ans et d'une amende de cinq cents euros à cinq mille euros"
@@ -27,12 +26,6 @@ TOPICS = (
     '[[topic]]\nid = "secret-professionnel"\ntitle = "Secret professionnel"\nterms = ["secret professionnel"]\n\n'
     '[[topic]]\nid = "dse"\ntitle = "Dossier social électronique"\nterms = ["dossier social électronique"]\n'
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
