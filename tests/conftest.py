@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -104,7 +105,7 @@ class LocalServer:
         self.times: list[tuple[str, float]] = []  # (path, monotonic arrival time)
         self.sequences: dict[str, list[Route]] = {}
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
     @property
     def base(self) -> str:
@@ -190,19 +191,46 @@ class Result:
         return json.loads(self.out)
 
 
-def run_watcher(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Result:
-    """Run the real ``watcher`` command in a subprocess."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("WATCHER_")}
-    full_env.update(env or {})
-    proc = subprocess.run(
-        [sys.executable, "-m", "watcher", *args],
-        cwd=cwd,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    return Result(proc.returncode, proc.stdout, proc.stderr)
+def run_watcher(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, subprocess_: bool = False
+) -> Result:
+    """Run the ``watcher`` command: in this process (click's CliRunner, the
+    same entry point and error mapping as the console script), or, with
+    ``subprocess_``, as a real process."""
+    if subprocess_:
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("WATCHER_")}
+        full_env.update(env or {})
+        proc = subprocess.run(
+            [sys.executable, "-m", "watcher", *args],
+            cwd=cwd,
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+    from click.testing import CliRunner
+
+    from watcher.cli import run_cli
+
+    cleared: dict[str, str | None] = {k: None for k in os.environ if k.startswith("WATCHER_")}
+    cleared.update(env or {})
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    root.handlers = []  # so that the CLI's logging setup writes to the captured stderr
+    here = os.getcwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with CliRunner().isolation(env=cleared) as (out, err, _):
+            code = run_cli(list(args))
+            sys.stdout.flush()
+            sys.stderr.flush()
+            return Result(code, out.getvalue().decode("utf-8", "replace"), err.getvalue().decode("utf-8", "replace"))
+    finally:
+        os.chdir(here)
+        root.handlers, _level = saved
+        root.setLevel(saved[1])
 
 
 DEFAULT_TOPICS = (

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from watcher.store import MIGRATIONS
+
 from conftest import (
     CODE_PENAL_OLD,
     ELI_HELP,
@@ -391,5 +393,5 @@ def test_database_passes_integrity_check(cp: Watcher) -> None:
     cp.check()
     con = sqlite3.connect(cp.db)
     assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    assert con.execute("SELECT name FROM _migrations ORDER BY name").fetchall() == [("0001_initial",), ("0002_outbox",), ("0003_search",), ("0004_digest_start",)]
+    assert con.execute("SELECT name FROM _migrations ORDER BY name").fetchall() == [(name,) for name, _ in MIGRATIONS]
     con.close()

@@ -146,7 +146,7 @@ def test_bad_config_is_one_clear_message_exit_2_and_no_database(
 
 
 def test_missing_config_file(tmp_path: Path) -> None:
-    res = run_watcher("--config", str(tmp_path / "nope.toml"), "status")
+    res = run_watcher("--config", str(tmp_path / "nope.toml"), "status", subprocess_=True)
     assert res.code == 2 and "nope.toml: file not found" in res.err and "Traceback" not in res.err
 
 

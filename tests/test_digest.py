@@ -213,7 +213,8 @@ def test_crash_between_sending_and_recording_sends_at_most_one_duplicate(watched
     """The outbox is written before SMTP; a crash before it is marked sent
     leaves it 'sending', which does not count: the alert goes out again once."""
     from watcher.config import load
-    from watcher.notify import digest as outbox
+    from watcher import outbox
+    from watcher.notify import digest as contents
     from watcher.notify.mailer import message, send
     from watcher.store import Store
 
@@ -221,9 +222,9 @@ def test_crash_between_sending_and_recording_sends_at_most_one_duplicate(watched
     d = config.digests[0]
     store = Store.open(watched.db)
     try:
-        content = outbox.build(store, config, d)
+        content = contents.build(store, config, d)
         msg = message(config, content)
-        outbox.begin_send(store, d, content, str(msg["Message-ID"]))
+        outbox.begin_send(store, d, content.alerts, content.period_start, str(msg["Message-ID"]))
         assert config.smtp is not None
         send(config.smtp, msg, d)
         # ... the process dies here, before finish_send

@@ -6,12 +6,13 @@ import pytest
 
 from conftest import LocalServer, Route
 from watcher.errors import FetchError, TransientFetchError
+from watcher.config import Settings
 from watcher.http import Http, user_agent
 
 
 def test_user_agent_names_project_and_contact(server: LocalServer) -> None:
     url = server.serve("/p", b"hello")
-    Http(contact="veille@example.org", host_delay=0, retries=0).get(url)
+    Http(Settings(contact="veille@example.org", host_delay=0, retries=0)).get(url)
     ua = server.requests[-1][1]["User-Agent"]
     assert ua == user_agent("veille@example.org")
     assert ua.startswith("watcher/") and "veille@example.org" in ua
@@ -19,7 +20,7 @@ def test_user_agent_names_project_and_contact(server: LocalServer) -> None:
 
 def test_conditional_get_returns_not_modified(server: LocalServer) -> None:
     url = server.serve("/p", b"hello")
-    http = Http(host_delay=0, retries=0)
+    http = Http(Settings(host_delay=0, retries=0))
     first = http.get(url)
     assert first.status == 200 and first.content == b"hello" and first.etag
     second = http.get(url, etag=first.etag)
@@ -29,14 +30,14 @@ def test_conditional_get_returns_not_modified(server: LocalServer) -> None:
 
 def test_declared_charset_is_passed_on_as_a_hint(server: LocalServer) -> None:
     url = server.serve("/p", b"x", content_type="text/html; charset=ISO-8859-1")
-    assert Http(host_delay=0, retries=0).get(url).charset == "ISO-8859-1"
+    assert Http(Settings(host_delay=0, retries=0)).get(url).charset == "ISO-8859-1"
 
 
 @pytest.mark.parametrize("status, transient", [(404, False), (403, False), (500, True), (503, True), (429, True)])
 def test_http_errors(server: LocalServer, status: int, transient: bool) -> None:
     url = server.serve("/p", b"no", status=status, headers={"Retry-After": "7"})
     with pytest.raises(FetchError) as info:
-        Http(host_delay=0, retries=0).get(url)
+        Http(Settings(host_delay=0, retries=0)).get(url)
     assert isinstance(info.value, TransientFetchError) is transient
     assert info.value.status == status
     if transient:
@@ -46,24 +47,24 @@ def test_http_errors(server: LocalServer, status: int, transient: bool) -> None:
 def test_size_cap(server: LocalServer) -> None:
     url = server.serve("/big", b"x" * 5000)
     with pytest.raises(FetchError, match="cap"):
-        Http(max_bytes=1000, host_delay=0, retries=0).get(url)
+        Http(Settings(max_bytes=1000, host_delay=0, retries=0)).get(url)
 
 
 def test_redirect_loop_is_refused(server: LocalServer) -> None:
     url = server.serve("/loop", b"", status=302, headers={"Location": "/loop"}, etag=False)
     with pytest.raises(FetchError, match="redirects"):
-        Http(host_delay=0, retries=0).get(url)
+        Http(Settings(host_delay=0, retries=0)).get(url)
 
 
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.org/x", "javascript:alert(1)"])
 def test_only_http_and_https(url: str) -> None:
     with pytest.raises(FetchError, match="only http and https"):
-        Http(host_delay=0, retries=0).get(url)
+        Http(Settings(host_delay=0, retries=0)).get(url)
 
 
 def test_connection_refused_is_transient() -> None:
     with pytest.raises(TransientFetchError):
-        Http(host_delay=0, timeout=2, retries=0).get("http://127.0.0.1:9/")
+        Http(Settings(host_delay=0, timeout=2, retries=0)).get("http://127.0.0.1:9/")
 
 
 def test_host_delay_spaces_requests_to_one_host(server: LocalServer) -> None:
@@ -75,7 +76,7 @@ def test_host_delay_spaces_requests_to_one_host(server: LocalServer) -> None:
         slept.append(seconds)
         now[0] += seconds
 
-    http = Http(host_delay=5.0, clock=lambda: now[0], sleep=sleep, robots=False)
+    http = Http(Settings(host_delay=5.0, robots=False), clock=lambda: now[0], sleep=sleep)
     url = server.serve("/p", b"x")
     http.get(url)
     now[0] += 1.0
@@ -104,7 +105,7 @@ def test_robots_disallow_is_honoured_and_cached(server: LocalServer) -> None:
     ok = server.serve("/public", b"x")
     private = server.serve("/private/page", b"secret")
     t = FakeTime()
-    http = Http(host_delay=0, retries=0, clock=t.clock, sleep=t.sleep)
+    http = Http(Settings(host_delay=0, retries=0), clock=t.clock, sleep=t.sleep)
     http.get(ok)
     with pytest.raises(FetchError, match="robots.txt .* disallows"):
         http.get(private)
@@ -117,7 +118,7 @@ def test_robots_crawl_delay_larger_than_host_delay_wins(server: LocalServer) -> 
     server.serve("/robots.txt", b"User-agent: *\nCrawl-delay: 7\n", content_type="text/plain")
     url = server.serve("/p", b"x")
     t = FakeTime()
-    http = Http(host_delay=2, retries=0, clock=t.clock, sleep=t.sleep)
+    http = Http(Settings(host_delay=2, retries=0), clock=t.clock, sleep=t.sleep)
     http.get(url)
     http.get(url)
     # robots.txt itself is a request to the host: the page waits 7 s after it, then 7 s again
@@ -126,10 +127,10 @@ def test_robots_crawl_delay_larger_than_host_delay_wins(server: LocalServer) -> 
 
 def test_missing_robots_allows_everything_and_broken_robots_is_transient(server: LocalServer) -> None:
     url = server.serve("/p", b"x")
-    Http(host_delay=0, retries=0).get(url)  # robots.txt is a 404 here
+    Http(Settings(host_delay=0, retries=0)).get(url)  # robots.txt is a 404 here
     server.serve("/robots.txt", b"oops", status=503)
     with pytest.raises(TransientFetchError, match="robots.txt"):
-        Http(host_delay=0, retries=0).get(url)
+        Http(Settings(host_delay=0, retries=0)).get(url)
 
 
 def test_retry_after_is_obeyed_then_the_request_succeeds(server: LocalServer) -> None:
@@ -138,7 +139,7 @@ def test_retry_after_is_obeyed_then_the_request_succeeds(server: LocalServer) ->
         [Route(b"slow down", status=503, headers={"Retry-After": "3"}), Route(b"ok")],
     )
     t = FakeTime()
-    http = Http(host_delay=0, retries=2, backoff=100, clock=t.clock, sleep=t.sleep, robots=False)
+    http = Http(Settings(host_delay=0, retries=2, backoff=100, robots=False), clock=t.clock, sleep=t.sleep)
     assert http.get(url).content == b"ok"
     assert t.slept == [3.0]  # the server's 3 s, not our 100 s backoff
 
@@ -147,7 +148,7 @@ def test_retry_after_too_long_fails_now_and_holds_the_host(server: LocalServer) 
     url = server.serve("/busy", b"no", status=429, headers={"Retry-After": "3600"})
     other = server.serve("/other", b"fine")
     t = FakeTime()
-    http = Http(host_delay=0, retries=2, max_retry_after=60, clock=t.clock, sleep=t.sleep, robots=False)
+    http = Http(Settings(host_delay=0, retries=2, max_retry_after=60, robots=False), clock=t.clock, sleep=t.sleep)
     with pytest.raises(TransientFetchError, match="longer than we wait"):
         http.get(url)
     assert t.slept == []
@@ -158,7 +159,7 @@ def test_retry_after_too_long_fails_now_and_holds_the_host(server: LocalServer) 
 def test_exponential_backoff_on_transient_errors(server: LocalServer) -> None:
     url = server.serve_sequence("/flaky", [Route(b"", status=500), Route(b"", status=502), Route(b"ok")])
     t = FakeTime()
-    http = Http(host_delay=0, retries=2, backoff=1.5, clock=t.clock, sleep=t.sleep, robots=False)
+    http = Http(Settings(host_delay=0, retries=2, backoff=1.5, robots=False), clock=t.clock, sleep=t.sleep)
     assert http.get(url).content == b"ok"
     assert t.slept == [1.5, 3.0]
     assert [p for p, _ in server.requests].count("/flaky") == 3
@@ -168,7 +169,7 @@ def test_no_retry_on_client_errors(server: LocalServer) -> None:
     url = server.serve("/gone", b"", status=404)
     t = FakeTime()
     with pytest.raises(FetchError):
-        Http(host_delay=0, retries=3, clock=t.clock, sleep=t.sleep, robots=False).get(url)
+        Http(Settings(host_delay=0, retries=3, robots=False), clock=t.clock, sleep=t.sleep).get(url)
     assert t.slept == [] and [p for p, _ in server.requests].count("/gone") == 1
 
 
@@ -179,7 +180,7 @@ def test_a_stop_request_interrupts_a_politeness_wait(server: LocalServer) -> Non
 
     url = server.serve("/p", b"x")
     stop = threading.Event()
-    http = Http(host_delay=3600, retries=0, robots=False, stop=stop)
+    http = Http(Settings(host_delay=3600, retries=0, robots=False), stop=stop)
     http.get(url)
     stop.set()
     with pytest.raises(Interrupted):

@@ -214,9 +214,10 @@ def test_language_from_url(url: str, language: str) -> None:
 def test_selection_by_number_and_by_content() -> None:
     law = parse_law(recording(CODE_PENAL_OLD), "")
     chosen = justel.select(law, ("458", "422bis"), ("SECRET PROFESSIONNEL", "des secrets qu’on leur confie"))
-    refs = {a.ref: why for a, why in chosen}
+    refs = {a.ref: "; ".join(r.text("en") for r in why) for a, why in chosen}
     assert "458" in refs and "listed in articles" in refs["458"] and "des secrets" in refs["458"]
     assert refs["422bis"] == "listed in articles"
+    assert {r.code for r in chosen[-1][1]} <= {"selected_listed", "selected_matching"}
     # case, accents and apostrophes do not matter
     chosen = justel.select(law, (), ("DEPOSITAIRES, PAR ETAT OU PAR PROFESSION",))
     assert [a.ref for a, _ in chosen] == ["458"]
@@ -225,7 +226,9 @@ def test_selection_by_number_and_by_content() -> None:
 
 
 def test_adapter_docs_have_law_identity_and_anchor_links() -> None:
-    src = Source(id="cp", kind="justel", url="https://example.org/x?language=fr", articles=("458",))
+    src = Source(
+        id="cp", kind="justel", url="https://example.org/x?language=fr", options={"articles": ("458",), "articles_matching": ()}
+    )
     parsed = justel.parse(recording(CODE_PENAL_OLD), src.url, src)
     (doc,) = parsed.docs
     assert doc.key == "1867060850:fr:458"

@@ -252,7 +252,7 @@ def test_exported_feeds_and_captures_links_resolve(archive: tuple[Watcher, str],
 
 
 def test_item_pages_with_url_identities_work_served_and_exported(archive: tuple[Watcher, str], tmp_path: Path) -> None:
-    from watcher.web.data import doc_slug
+    from watcher.queries import doc_slug
 
     w, base = archive
     rwlp = next(a for a in w.alerts() if a["source_id"] == "rwlp")

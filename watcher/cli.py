@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import sys
 import threading
 from datetime import datetime
@@ -52,11 +53,7 @@ class State:
 
 
 def make_http(config: Config, stop: threading.Event | None = None) -> Http:
-    s = config.settings
-    return Http(
-        contact=s.contact, timeout=s.timeout, max_bytes=s.max_bytes, host_delay=s.host_delay, retries=s.retries,
-        backoff=s.backoff, max_retry_after=s.max_retry_after, robots=s.robots, stop=stop,
-    )
+    return Http(config.settings, stop=stop)
 
 
 @click.group(context_settings=CONTEXT)
@@ -99,7 +96,7 @@ def check(state: State, source_ids: tuple[str, ...]) -> None:
       watcher check
       watcher check code-penal-1867-fr cpas-bruxelles-fr
     """
-    from .pipeline import check_parallel
+    from .runner import check_parallel
 
     config = state.config
     for sid in source_ids:
@@ -141,7 +138,12 @@ def run(state: State) -> None:
     config = state.config
     db_path = state.db_path
     with exclusive(db_path):
-        Runner(config, db_path, lambda stop: make_http(config, stop)).run_until_stopped()
+        abandoned = Runner(config, db_path, lambda stop: make_http(config, stop)).run_until_stopped()
+        if abandoned:
+            # Jobs still running after the grace period: end now, while the
+            # lock is held, so that nothing writes after it is released.
+            logging.shutdown()
+            os._exit(0)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -211,7 +213,7 @@ def status(state: State, as_json: bool) -> None:
         store = Store.open(state.db_path, create=False)
         try:
             rows = {r["id"]: r for r in store.sources()}
-            counts = {sid: store.count_present(sid) for sid in rows}
+            counts = store.present_counts()
         finally:
             store.close()
     out = []
@@ -275,26 +277,26 @@ def history(state: State, source_id: str, ref: str, as_json: bool) -> None:
         doc = store.document(source_id, normalize_ref(ref))
         if doc is None:
             raise StoreError(f'source "{source_id}" has no document "{ref}"')
-        versions = store.versions(doc["id"])
+        versions = store.versions(doc.id)
     finally:
         store.close()
     out = [
         {
             "version": i + 1,
-            "first_seen": local(v["first_seen"], tz),
-            "last_seen": local(v["last_seen"], tz),
-            "hash": v["hash"],
-            "sha256": v["sha256"],
-            "text": v["text"],
-            "notes": json.loads(v["notes"]),
+            "first_seen": local(v.first_seen, tz),
+            "last_seen": local(v.last_seen, tz),
+            "hash": v.hash,
+            "sha256": v.sha256,
+            "text": v.text,
+            "notes": list(v.notes),
         }
         for i, v in enumerate(versions)
     ]
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{doc['title']}  ({'present' if doc['present'] else 'no longer watched'})")
-    click.echo(doc["url"] or "")
+    click.echo(f"{doc.title}  ({'present' if doc.present else 'no longer watched'})")
+    click.echo(doc.url or "")
     previous = None
     for v in out:
         click.echo(f"\nversion {v['version']}: seen {v['first_seen']} .. {v['last_seen']}")
@@ -385,27 +387,35 @@ def export(state: State, out_dir: Path | None) -> None:
     click.echo(f"{count} files written to {target}")
 
 
-def main() -> None:
-    """Console entry point: run the CLI, mapping our errors to exit codes."""
+def run_cli(argv: list[str] | None = None) -> int:
+    """Run the CLI with ``argv`` (default: the process's), mapping our errors to an exit code."""
     try:
-        cli.main(standalone_mode=False)
+        cli.main(argv, prog_name="watcher", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
-        sys.exit(1)
+        return 1
     except click.ClickException as e:
         e.show()
-        sys.exit(2 if e.exit_code == 2 else e.exit_code)
+        return 2 if e.exit_code == 2 else e.exit_code
     except click.exceptions.Exit as e:
-        sys.exit(e.exit_code)
+        return int(e.exit_code)
     except ConfigError as e:
         click.echo(f"error: {e}", err=True)
-        sys.exit(2)
+        return 2
     except (LockedError, StoreError) as e:
         click.echo(f"error: {e}", err=True)
-        sys.exit(1)
+        return 1
     except WatcherError as e:
         click.echo(f"error: {e}", err=True)
-        sys.exit(1)
+        return 1
+    except SystemExit as e:  # a command's own exit status (`check` with a broken source)
+        return e.code if isinstance(e.code, int) else 1
+    return 0
+
+
+def main() -> None:
+    """Console entry point."""
+    sys.exit(run_cli())
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """sources.toml -> frozen dataclasses, validated strictly before anything runs.
 
-Every key is declared once, as data (:data:`SETTINGS`, :data:`TOPIC_KEYS`,
-:data:`SOURCE_KEYS`), with its type, default and help; the validator, the
-README table and ``tests/test_docs.py`` all read these declarations.
+Every key is declared once: the tables' keys as the fields of their
+dataclass (:class:`Settings`, :class:`Topic`, :class:`Source` …, through
+:func:`watcher.keys.setting`), a source kind's own keys in its adapter module
+(:class:`watcher.sources.Kind`).  The validator, ``watcher kinds``, the README
+tables and ``tests/test_docs.py`` all read these declarations.
 
 Every error names the file, the table, the key and, where it can be found,
 the line: ``sources.toml, line 14: [[source]] "code-penal-fr": unknown key
@@ -12,41 +14,30 @@ the line: ``sources.toml, line 14: [[source]] "code-penal-fr": unknown key
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
-from urllib.parse import urlsplit
+from types import MappingProxyType
+from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
+from .keys import Key, between, duration, keys_of, nonempty_items, one_of, parse_duration, setting, slug
+from .keys import url as http_url
+from .sources import kinds
 
-KINDS = ("justel", "moniteur", "chamber", "chamber-questions", "feed", "page")
-"""Source kinds this version knows; each has an adapter in ``watcher.sources``."""
+__all__ = ["Config", "Digest", "Settings", "Smtp", "Source", "Topic", "load", "parse_duration", "source_keys"]
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-
-
-@dataclass(frozen=True)
-class Key:
-    """One configuration key: its name, type, default and help text."""
-
-    name: str
-    type: str  # "str", "int", "float", "bool", "list[str]"
-    default: Any = None
-    help: str = ""
-    required: bool = False
-    check: Callable[[Any], str | None] | None = None  # returns an error or None
-
-
-def _between(low: float, high: float, *, low_open: bool = False) -> Callable[[Any], str | None]:
-    def check(v: Any) -> str | None:
-        if v != v or (v <= low if low_open else v < low) or v > high:  # v != v: NaN
-            return f"must be {'greater than' if low_open else 'at least'} {low:g} and at most {high:g}"
-        return None
-
-    return check
+_PY_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+    "list[str]": (list,),
+}
 
 
 def _timezone(v: Any) -> str | None:
@@ -57,48 +48,7 @@ def _timezone(v: Any) -> str | None:
     return None
 
 
-def _slug(v: Any) -> str | None:
-    if _ID.match(v):
-        return None
-    return "must be lowercase letters, digits, '-', '_' or '.', starting with a letter or digit"
-
-
-def _url(v: Any) -> str | None:
-    try:
-        parts = urlsplit(v)
-        parts.port  # noqa: B018 -- raises ValueError on a bad port
-    except ValueError as e:
-        return f'"{v}" is not a valid URL ({e})'
-    if parts.scheme not in ("http", "https"):
-        return f'"{v}" is not an http(s) URL'
-    if not parts.hostname:
-        return f'"{v}" has no host'
-    if any(c.isspace() for c in v):
-        return f'"{v}" contains blanks'
-    return None
-
-
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
-
-
-def parse_duration(text: str) -> int:
-    """Seconds in "1d", "6h", "30m", "1h30m", "45s"; ValueError otherwise."""
-    m = _DURATION.match(text.strip().replace(" ", ""))
-    if not text.strip() or not m or not any(m.groups()):
-        raise ValueError(text)
-    d, h, mi, s = (int(g or 0) for g in m.groups())
-    return ((d * 24 + h) * 60 + mi) * 60 + s
-
-
-def _duration_problem(v: Any) -> str | None:
-    try:
-        seconds = parse_duration(v)
-    except ValueError:
-        return f'"{v}" is not a duration such as "30s", "15m", "6h", "1d" or "1h30m"'
-    return None if seconds >= 1 else "must be at least 1s"
-
-
-def _cron_problem(v: Any) -> str | None:
+def _cron(v: Any) -> str | None:
     from apscheduler.triggers.cron import CronTrigger
 
     try:
@@ -109,85 +59,13 @@ def _cron_problem(v: Any) -> str | None:
 
 
 def _kind(v: Any) -> str | None:
-    return None if v in KINDS else f'"{v}" is not a known kind; known kinds: {", ".join(KINDS)}'
+    known = kinds()
+    return None if v in known else f'"{v}" is not a known kind; known kinds: {", ".join(known)}'
 
 
-def _nonempty_items(v: Any) -> str | None:
-    return None if all(item.strip() for item in v) else "must not contain empty strings"
+_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
-
-SETTINGS: tuple[Key, ...] = (
-    Key("contact", "str", "", "Contact (e-mail or URL) put in the User-Agent so site operators can reach you."),
-    Key("database", "str", "watcher.db", "SQLite database path, relative to the config file."),
-    Key("archive_dir", "str", "alerts", "Folder of the static alert archive, relative to the config file."),
-    Key("archive_url", "str", "", "Public address of the exported archive, e.g. https://veille.example/ (makes the feeds' links absolute)."),
-    Key("timezone", "str", "Europe/Brussels", "Time zone for dates shown to people.", check=_timezone),
-    Key("timeout", "float", 30.0, "Seconds before an HTTP request is abandoned.", check=_between(0, 3600, low_open=True)),
-    Key("max_bytes", "int", 20_000_000, "Largest response accepted, in bytes.", check=_between(1000, 2_000_000_000)),
-    Key("host_delay", "float", 5.0, "Minimum seconds between two requests to the same host.", check=_between(0, 3600)),
-    Key("retries", "int", 2, "Retries of a request after a transient error (connection error, 5xx, 429).", check=_between(0, 10)),
-    Key("backoff", "float", 2.0, "Seconds before the first retry; doubled for each next one.", check=_between(0, 600)),
-    Key("max_retry_after", "float", 300.0, "Longest Retry-After we wait for within a pass; longer ones fail the pass and hold the host.", check=_between(0, 86400)),
-    Key("workers", "int", 4, "Sources `watcher check` works on at once (politeness per host holds whatever the number).", check=_between(1, 32)),
-    Key("robots", "bool", True, "Honour each host's robots.txt (Disallow and Crawl-delay)."),
-    Key("every", "str", "6h", 'Default schedule of the sources for `watcher run`, e.g. "30m", "6h", "1d".', check=lambda v: _duration_problem(v)),
-    Key("jitter", "float", 60.0, "Random delay of up to this many seconds added to each scheduled run (never more than a tenth of the interval).", check=_between(0, 3600)),
-    Key(
-        "failures_before_broken", "int", 3,
-        "Consecutive fetch failures before a source is reported broken (a page that no longer parses is broken at once).",
-        check=_between(1, 1000),
-    ),
-)
-
-TOPIC_KEYS: tuple[Key, ...] = (
-    Key("id", "str", None, "Stable identifier of the topic.", required=True, check=_slug),
-    Key("title", "str", "", "Name shown to readers."),
-    Key("terms", "list[str]", (), "Words and phrases of the topic (case- and accent-insensitive, whole words).", check=_nonempty_items),
-    Key("articles", "list[str]", (), 'Article numbers the topic follows, e.g. ["458", "458bis"]; matched as "art. 458", "artikel 458 Sw." …', check=_nonempty_items),
-    Key(
-        "laws", "list[str]", (),
-        'Names of the law those articles belong to, e.g. ["Code pénal", "Strafwetboek", "Sw."]; a reference followed by another law ("article 458 du Code civil") does not match. Default: the Code pénal / Strafwetboek.',
-        check=_nonempty_items,
-    ),
-)
-
-SOURCE_KEYS: tuple[Key, ...] = (
-    Key("id", "str", None, "Stable identifier; alerts and history hang on it, never on the URL.", required=True, check=_slug),
-    Key("kind", "str", None, f"Adapter to use: {', '.join(KINDS)}.", required=True, check=_kind),
-    Key("url", "str", None, "Official page to poll (http or https).", required=True, check=_url),
-    Key("title", "str", "", "Name shown to readers (default: the page's own title)."),
-    Key("articles", "list[str]", (), 'Article numbers to watch, e.g. ["458", "458bis"]; absent with articles_matching absent: every article.', check=_nonempty_items),
-    Key(
-        "articles_matching", "list[str]", (),
-        "Also watch every article whose text contains one of these phrases (case- and accent-insensitive).",
-        check=_nonempty_items,
-    ),
-    Key(
-        "topics", "list[str]", (),
-        "Ids of [[topic]] tables: for justel, the topics its alerts belong to; for the other kinds, the topics its items are matched against (absent: all).",
-    ),
-    Key("enabled", "bool", True, "Set to false to keep a source (and its history) without polling it."),
-    Key("every", "str", "", 'How often `watcher run` checks it, e.g. "6h" (default: [settings] every); at least "1s".', check=lambda v: _duration_problem(v)),
-    Key("cron", "str", "", 'Or a crontab line in the configured time zone, e.g. "0 7 * * 1-5".', check=lambda v: _cron_problem(v)),
-    Key("catch_up_days", "int", 7, "moniteur: when watcher was off, read at most this many missed days.", check=_between(1, 60)),
-    Key("item_selector", "str", "", "page: CSS selector of one news item (required for kind page)."),
-    Key("link_selector", "str", "a", "page: CSS selector of the item's link, inside the item."),
-    Key("title_selector", "str", "", "page: CSS selector of the item's title, inside the item (default: the link's text)."),
-    Key("date_selector", "str", "", "page: CSS selector of the item's date, inside the item."),
-    Key("text_selector", "str", "", "page: CSS selector of the item's teaser text, inside the item."),
-)
-
-# Which keys each kind accepts beyond the common ones, and which it requires.
-COMMON_SOURCE_KEYS = ("id", "kind", "url", "title", "topics", "enabled", "every", "cron")
-KIND_KEYS: dict[str, tuple[str, ...]] = {
-    "justel": ("articles", "articles_matching"),
-    "moniteur": ("catch_up_days",),
-    "chamber": (),
-    "chamber-questions": (),
-    "feed": (),
-    "page": ("item_selector", "link_selector", "title_selector", "date_selector", "text_selector"),
-}
-KIND_REQUIRED: dict[str, tuple[str, ...]] = {"page": ("item_selector",)}
 
 def _email(v: Any) -> str | None:
     return None if _EMAIL.match(v) else f'"{v}" is not an e-mail address'
@@ -205,116 +83,169 @@ def _clock(v: Any) -> str | None:
     return None if m else f'"{v}" is not a time such as "07:00"'
 
 
-def _one_of(*values: str) -> Callable[[Any], str | None]:
-    def check(v: Any) -> str | None:
-        return None if v in values else f'"{v}" is not one of: {", ".join(values)}'
-
-    return check
-
-
 def _env_name(v: Any) -> str | None:
     return None if re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", v) else f'"{v}" is not an environment variable name'
 
 
-_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-SMTP_KEYS: tuple[Key, ...] = (
-    Key("host", "str", None, "SMTP server name.", required=True),
-    Key("port", "int", 587, "SMTP port (587 for starttls, 465 for ssl, 25 for none).", check=_between(1, 65535)),
-    Key("security", "str", "starttls", 'Transport security: "starttls", "ssl" or "none".', check=_one_of("starttls", "ssl", "none")),
-    Key("username", "str", "", "Login name (empty: no login)."),
-    Key("password_env", "str", "", "Name of the environment variable holding the password (never the password itself).", check=_env_name),
-    Key("from", "str", None, "Sender address of the digests.", required=True, check=_email),
-    Key("timeout", "float", 30.0, "Seconds before the SMTP server is given up.", check=_between(0, 600, low_open=True)),
-)
-
-DIGEST_KEYS: tuple[Key, ...] = (
-    Key("id", "str", None, "Stable identifier of the digest.", required=True, check=_slug),
-    Key("to", "list[str]", (), "Recipient addresses.", required=True, check=_emails),
-    Key("topics", "list[str]", (), "Topics it carries (absent: all); broken sources are always reported."),
-    Key("frequency", "str", "daily", '"immediate" (at the end of the pass that found the alert), "daily" or "weekly".', check=_one_of("immediate", "daily", "weekly")),
-    Key("at", "str", "07:00", "Time of day it is sent (daily and weekly), in the configured time zone.", check=_clock),
-    Key("weekday", "str", "monday", "Day it is sent (weekly).", check=_one_of(*WEEKDAYS)),
-    Key("language", "str", "fr", '"fr" or "nl".', check=_one_of("fr", "nl")),
-    Key("send_empty", "bool", True, "Send a digest even when nothing changed, so that silence is never ambiguous (not for immediate)."),
-    Key("title", "str", "", "Name in the subject and List-Id (default: the id)."),
-)
-
-TABLES = {"settings": SETTINGS, "topic": TOPIC_KEYS, "source": SOURCE_KEYS, "smtp": SMTP_KEYS, "digest": DIGEST_KEYS}
-
-
 @dataclass(frozen=True)
 class Settings:
-    contact: str = ""
-    database: str = "watcher.db"
-    archive_dir: str = "alerts"
-    archive_url: str = ""
-    timezone: str = "Europe/Brussels"
-    timeout: float = 30.0
-    max_bytes: int = 20_000_000
-    host_delay: float = 5.0
-    failures_before_broken: int = 3
-    retries: int = 2
-    backoff: float = 2.0
-    max_retry_after: float = 300.0
-    robots: bool = True
-    workers: int = 4
-    every: str = "6h"
-    jitter: float = 60.0
+    """``[settings]``: one declaration per key; ``Http``, the scheduler and the CLI read this object."""
+
+    contact: str = setting("", "Contact (e-mail or URL) put in the User-Agent so site operators can reach you.")
+    database: str = setting("watcher.db", "SQLite database path, relative to the config file.")
+    archive_dir: str = setting("alerts", "Folder of the static alert archive, relative to the config file.")
+    archive_url: str = setting(
+        "", "Public address of the exported archive, e.g. `https://veille.example/` (makes the feeds' links absolute)."
+    )
+    timezone: str = setting("Europe/Brussels", "Time zone for dates shown to people.", check=_timezone)
+    timeout: float = setting(30.0, "Seconds before an HTTP request is abandoned.", check=between(0, 3600, low_open=True))
+    max_bytes: int = setting(20_000_000, "Largest response accepted, in bytes.", check=between(1000, 2_000_000_000))
+    host_delay: float = setting(5.0, "Minimum seconds between two requests to the same host.", check=between(0, 3600))
+    failures_before_broken: int = setting(
+        3,
+        "Consecutive fetch failures before a source is reported broken (a page that no longer parses is broken at once).",
+        check=between(1, 1000),
+    )
+    retries: int = setting(
+        2, "Retries of a request after a transient error (connection error, 5xx, 429) within one pass.", check=between(0, 10)
+    )
+    backoff: float = setting(2.0, "Seconds before the first retry; doubled for each next one.", check=between(0, 600))
+    max_retry_after: float = setting(
+        300.0,
+        "Longest `Retry-After` (429/503) waited for within a pass; a longer one fails the pass and holds every source "
+        "of that host back for this long.",
+        check=between(0, 86400),
+    )
+    workers: int = setting(
+        4, "Sources `watcher check` works on at once; politeness per host holds whatever the number.", check=between(1, 32)
+    )
+    robots: bool = setting(
+        True, "Honour each host's robots.txt (Disallow, and Crawl-delay when larger than `host_delay`); cached for a day."
+    )
+    every: str = setting(
+        "6h", 'Default schedule of the sources for `watcher run`: `"30m"`, `"6h"`, `"1d"`, `"1h30m"`.', check=duration
+    )
+    jitter: float = setting(
+        60.0,
+        "Random delay of up to this many seconds added to each scheduled run (at most a tenth of the interval).",
+        check=between(0, 3600),
+    )
 
 
 @dataclass(frozen=True)
 class Topic:
-    id: str
-    title: str = ""
-    terms: tuple[str, ...] = ()
-    articles: tuple[str, ...] = ()
-    laws: tuple[str, ...] = ()
+    """``[[topic]]``: what an item must touch to be news."""
+
+    id: str = setting(help="Stable identifier of the topic.", check=slug)
+    title: str = setting("", "Name shown to readers.")
+    terms: tuple[str, ...] = setting(
+        (),
+        "Words and phrases of the topic: case- and accent-insensitive, whole words; plurals and Dutch inflections "
+        'count ("secrets professionnels", "huisbezoeken", "het elektronische sociale dossier").',
+        check=nonempty_items,
+    )
+    articles: tuple[str, ...] = setting(
+        (),
+        'Article numbers the topic follows, e.g. `["458", "458bis"]`: "art. 458", "l\'article 458, alinéa 2", '
+        '"artikel 458 Sw.", "les articles 458 et 458bis" match; "4580" and "1458" do not.',
+        check=nonempty_items,
+    )
+    laws: tuple[str, ...] = setting(
+        (),
+        'Names of the law those articles belong to, e.g. `["Code pénal", "Strafwetboek", "Sw."]`. A reference '
+        'followed by another law ("article 458 du Code civil", "artikel 458 van het Burgerlijk Wetboek", "du Code '
+        'pénal social") does not match; "du même Code" refers to the law named last; an unqualified one matches, '
+        'except a one- or two-digit number ("art. 36"), which needs one of these names somewhere in the text, and '
+        'the text\'s own "Art. 50." headings. Default: the Code pénal / Strafwetboek. A term written as a reference '
+        '(`"art. 458"`, `"artikel 458 Sw."`, `"458bis"`) is read as one.',
+        check=nonempty_items,
+    )
 
 
 @dataclass(frozen=True)
 class Source:
-    id: str
-    kind: str
-    url: str
-    title: str = ""
-    articles: tuple[str, ...] = ()
-    articles_matching: tuple[str, ...] = ()
-    topics: tuple[str, ...] = ()
-    enabled: bool = True
-    every: str = ""
-    cron: str = ""
-    catch_up_days: int = 7
-    item_selector: str = ""
-    link_selector: str = "a"
-    title_selector: str = ""
-    date_selector: str = ""
-    text_selector: str = ""
+    """``[[source]]``: the keys every kind has; a kind's own keys are in ``options``.
+
+    ``options`` holds every key the kind declares (its default when the
+    config leaves it out), so an adapter reads ``source.options["articles"]``
+    without a second copy of the defaults.
+    """
+
+    id: str = setting(help="Stable identifier; alerts and history hang on it, never on the URL.", check=slug)
+    kind: str = setting(help="Adapter to use; `watcher kinds` lists them.", check=_kind)
+    url: str = setting(help="Official page to poll (http or https).", check=http_url)
+    title: str = setting("", "Name shown to readers (default: the page's own title).")
+    topics: tuple[str, ...] = setting(
+        (),
+        "Ids of `[[topic]]` tables. For `justel`, the topics its alerts belong to; for the other kinds, the topics "
+        "its items are matched against (absent: all topics).",
+    )
+    enabled: bool = setting(True, "Set to false to keep a source (and its history) without polling it.")
+    every: str = setting(
+        "",
+        'How often `watcher run` checks it, e.g. `"6h"`; down to `"1s"` (with a warning under 5 minutes).',
+        check=duration,
+        shown_default="`[settings] every`",
+    )
+    cron: str = setting(
+        "", 'Instead of `every`: a crontab line in the configured time zone, e.g. `"0 7 * * 1-5"`.', check=_cron
+    )
+    options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
 class Smtp:
-    host: str
-    from_: str
-    port: int = 587
-    security: str = "starttls"
-    username: str = ""
-    password_env: str = ""
-    timeout: float = 30.0
+    """``[smtp]``: how digests are sent."""
+
+    host: str = setting(help="SMTP server name.")
+    from_: str = setting(help="Sender address of the digests.", check=_email, name="from")
+    port: int = setting(587, "SMTP port (587 for starttls, 465 for ssl, 25 for none).", check=between(1, 65535))
+    security: str = setting(
+        "starttls", 'Transport security: "starttls", "ssl" or "none".', check=one_of("starttls", "ssl", "none")
+    )
+    username: str = setting("", "Login name (empty: no login).")
+    password_env: str = setting(
+        "", "Name of the environment variable holding the password (never the password itself).", check=_env_name
+    )
+    timeout: float = setting(30.0, "Seconds before the SMTP server is given up.", check=between(0, 600, low_open=True))
 
 
 @dataclass(frozen=True)
 class Digest:
-    id: str
-    to: tuple[str, ...]
-    topics: tuple[str, ...] = ()
-    frequency: str = "daily"
-    at: str = "07:00"
-    weekday: str = "monday"
-    language: str = "fr"
-    send_empty: bool = True
-    title: str = ""
+    """``[[digest]]``: one e-mail digest and its recipients."""
+
+    id: str = setting(help="Stable identifier of the digest.", check=slug)
+    to: tuple[str, ...] = setting(help="Recipient addresses.", check=_emails, type="list[str]")
+    topics: tuple[str, ...] = setting((), "Topics it carries (absent: all); broken sources are always reported.")
+    frequency: str = setting(
+        "daily",
+        '"immediate" (at the end of the pass that found the alert), "daily" or "weekly".',
+        check=one_of("immediate", "daily", "weekly"),
+    )
+    at: str = setting("07:00", "Time of day it is sent (daily and weekly), in the configured time zone.", check=_clock)
+    weekday: str = setting("monday", "Day it is sent (weekly).", check=one_of(*WEEKDAYS))
+    language: str = setting("fr", '"fr" or "nl".', check=one_of("fr", "nl"))
+    send_empty: bool = setting(
+        True, "Send a digest even when nothing changed, so that silence is never ambiguous (not for immediate)."
+    )
+    title: str = setting("", "Name in the subject and List-Id (default: the id).")
+
+
+SETTINGS = keys_of(Settings)
+TOPIC_KEYS = keys_of(Topic)
+COMMON_SOURCE_KEYS = keys_of(Source)
+SMTP_KEYS = keys_of(Smtp)
+DIGEST_KEYS = keys_of(Digest)
+
+TABLES: dict[str, tuple[Key, ...]] = {
+    "settings": SETTINGS, "topic": TOPIC_KEYS, "source": COMMON_SOURCE_KEYS, "smtp": SMTP_KEYS, "digest": DIGEST_KEYS,
+}
+"""The keys of each table; a source's kind adds its own (``watcher.sources.kinds()``)."""
+
+
+def source_keys(kind: str) -> tuple[Key, ...]:
+    """Every key a ``[[source]]`` of this kind accepts."""
+    return COMMON_SOURCE_KEYS + kinds()[kind].keys
 
 
 @dataclass(frozen=True)
@@ -347,6 +278,28 @@ class Config:
                 return s
         known = ", ".join(s.id for s in self.sources) or "none"
         raise ConfigError(f'{self.path.name}: no [[source]] with id "{source_id}" (known: {known})')
+
+    def topics_of(self, source: Source) -> tuple[Topic, ...]:
+        """The topics a source's items are matched against (all when it names none)."""
+        if not source.topics:
+            return self.topics
+        return tuple(t for t in self.topics if t.id in source.topics)
+
+    def fingerprint(self, source: Source) -> str:
+        """What a parse of this source depends on besides the bytes.
+
+        Every key its kind says changes parsing, and the definitions of the
+        topics it is matched against: when any changes, the stored HTTP
+        validators no longer apply and the next check reads the page in
+        full, even where the server would answer 304.
+        """
+        kind = kinds()[source.kind]
+        parts: list[Any] = [source.kind, source.url]
+        parts += [[k.name, source.options.get(k.name)] for k in kind.keys if kind.changes_parse(k.name)]
+        if kind.mode == "stream":
+            parts += [[t.id, t.terms, t.articles, t.laws] for t in self.topics_of(source)]
+        blob = json.dumps(parts, ensure_ascii=False, sort_keys=True, default=list)
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 
 
 def load(path: str | Path) -> Config:
@@ -442,15 +395,6 @@ class _Locator:
         return ConfigError(f"{self.path.name}{lpart}: {where}{keypart}: {msg}")
 
 
-_PY_TYPES: dict[str, tuple[type, ...]] = {
-    "str": (str,),
-    "int": (int,),
-    "float": (int, float),
-    "bool": (bool,),
-    "list[str]": (list,),
-}
-
-
 def _check_table(
     raw: Any, keys: tuple[Key, ...], loc: _Locator, table: str, index: int | None
 ) -> dict[str, Any]:
@@ -531,26 +475,7 @@ def _validate(data: dict[str, Any], loc: _Locator) -> Config:
     _no_duplicates([t.id for t in topics], loc, "topic")
     topic_ids = {t.id for t in topics}
 
-    sources: list[Source] = []
-    for i, raw in enumerate(data.get("source", [])):
-        values = _check_table(raw, SOURCE_KEYS, loc, "source", i)
-        _check_topic_refs(values, topic_ids, loc, "source", i)
-        kind = values["kind"]
-        allowed_here = set(COMMON_SOURCE_KEYS) | set(KIND_KEYS[kind])
-        for name in raw:
-            if name not in allowed_here:
-                raise loc.error(
-                    "source", i, values["id"], name,
-                    f'is not valid for kind "{kind}"; keys for {kind}: {", ".join(COMMON_SOURCE_KEYS + KIND_KEYS[kind])}',
-                )
-        if values.get("every") and values.get("cron"):
-            raise loc.error("source", i, values["id"], "cron", 'give either "every" or "cron", not both')
-        for name in KIND_REQUIRED.get(kind, ()):
-            if not str(values.get(name, "")).strip():
-                raise loc.error("source", i, values["id"], None, f'kind "{kind}" needs the key "{name}"')
-        if kind == "page":
-            _check_selectors(values, loc, i)
-        sources.append(Source(**values))
+    sources = [_source(raw, loc, i, topic_ids) for i, raw in enumerate(data.get("source", []))]
     _no_duplicates([s.id for s in sources], loc, "source")
 
     smtp = None
@@ -582,18 +507,36 @@ def _check_topic_refs(values: dict[str, Any], topic_ids: set[str], loc: _Locator
             )
 
 
-def _check_selectors(values: dict[str, Any], loc: _Locator, index: int) -> None:
-    """Reject CSS selectors soupsieve cannot compile, at load time."""
-    import soupsieve
-
-    for name in ("item_selector", "link_selector", "title_selector", "date_selector", "text_selector"):
-        sel = values.get(name)
-        if sel:
-            try:
-                soupsieve.compile(sel)
-            except soupsieve.SelectorSyntaxError as e:
-                msg = str(e).splitlines()[0]
-                raise loc.error("source", index, values["id"], name, f'"{sel}" is not a valid CSS selector: {msg}') from None
+def _source(raw: Any, loc: _Locator, i: int, topic_ids: set[str]) -> Source:
+    """One ``[[source]]``: the common keys, then its kind's own keys."""
+    known = kinds()
+    kind_name = raw.get("kind") if isinstance(raw, dict) else None
+    if isinstance(kind_name, str) and kind_name in known:
+        kind = known[kind_name]
+        own = {k.name for k in kind.keys}
+        ident = raw.get("id") if isinstance(raw.get("id"), str) else None
+        for name in raw:
+            if name not in own and any(name in {k.name for k in other.keys} for other in known.values()):
+                valid = ", ".join(k.name for k in source_keys(kind.name))
+                raise loc.error("source", i, ident, name, f'is not valid for kind "{kind.name}"; keys for {kind.name}: {valid}')
+        for k in kind.keys:
+            if k.required and not str(raw.get(k.name, "")).strip():
+                raise loc.error("source", i, ident, None, f'kind "{kind.name}" needs the key "{k.name}" ({k.help})')
+        keys = source_keys(kind.name)
+    else:
+        # No usable kind yet: accept every kind's keys so the message is about the kind.
+        seen: dict[str, Key] = {k.name: k for k in COMMON_SOURCE_KEYS}
+        for other in known.values():
+            for k in other.keys:
+                seen.setdefault(k.name, k)
+        keys = tuple(seen.values())
+    values = _check_table(raw, keys, loc, "source", i)
+    _check_topic_refs(values, topic_ids, loc, "source", i)
+    if values.get("every") and values.get("cron"):
+        raise loc.error("source", i, values["id"], "cron", 'give either "every" or "cron", not both')
+    common = {k.name for k in COMMON_SOURCE_KEYS}
+    options = {k.name: values.get(k.name, k.default) for k in known[values["kind"]].keys}
+    return Source(**{k: v for k, v in values.items() if k in common}, options=MappingProxyType(options))
 
 
 def _no_duplicates(ids: list[str], loc: _Locator, table: str) -> None:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 from difflib import SequenceMatcher
+from typing import Sequence
 
 _TOKEN = re.compile(r"\w+|[^\w\s]|\s+")
 
-Op = tuple[str, str]
+Ops = Sequence[Sequence[str]]
+"""What the renderers accept: ``word_diff``'s lists, or a stored alert's tuples."""
 
 
 def tokens(text: str) -> list[str]:
@@ -56,12 +58,7 @@ def _flush(ops: list[list[str]], dels: list[str], ins: list[str]) -> None:
     ins.clear()
 
 
-def changed_words(ops: list[list[str]]) -> int:
-    """How many words an edit touches (for summaries)."""
-    return sum(len(text.split()) for op, text in ops if op != "=")
-
-
-def trim(ops: list[list[str]], context: int = 12) -> list[list[str]]:
+def trim(ops: Ops, context: int = 12) -> list[list[str]]:
     """The changed passages with ``context`` words around each; longer
     unchanged runs become ``["…", ""]`` markers.  Ops keep their order."""
     out: list[list[str]] = []
@@ -84,7 +81,7 @@ def trim(ops: list[list[str]], context: int = 12) -> list[list[str]]:
     return out
 
 
-def render_text(ops: list[list[str]], context: int = 12, *, spaced: bool = False) -> str:
+def render_text(ops: Ops, context: int = 12, *, spaced: bool = False) -> str:
     """Plain-text rendering, ``[-old-]`` / ``[+new+]`` (``[- old -]`` with
     ``spaced``), trimmed to the changed passages with ``context`` words
     around them."""
@@ -101,7 +98,7 @@ def render_text(ops: list[list[str]], context: int = 12, *, spaced: bool = False
     return "".join(parts).strip()
 
 
-def render_html(ops: list[list[str]], context: int = 25, *, del_style: str = "", ins_style: str = "") -> str:
+def render_html(ops: Ops, context: int = 25, *, del_style: str = "", ins_style: str = "") -> str:
     """HTML of a trimmed diff: ``<del>``/``<ins>`` around escaped text.
     ``del_style``/``ins_style`` add inline styles (for mail clients)."""
     from markupsafe import escape

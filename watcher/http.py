@@ -21,6 +21,7 @@ from urllib.robotparser import RobotFileParser
 import requests
 
 from . import __version__
+from .config import Settings
 from .errors import FetchError, Interrupted, TransientFetchError
 from .models import Fetched
 
@@ -50,30 +51,24 @@ class Http:
 
     def __init__(
         self,
+        settings: Settings | None = None,
         *,
-        contact: str = "",
-        timeout: float = 30.0,
-        max_bytes: int = 20_000_000,
-        host_delay: float = 5.0,
-        retries: int = 2,
-        backoff: float = 2.0,
-        max_retry_after: float = 300.0,
-        robots: bool = True,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] | None = None,
         stop: threading.Event | None = None,
     ) -> None:
+        s = settings or Settings()
         self.session = requests.Session()
-        self.session.headers["User-Agent"] = user_agent(contact)
+        self.session.headers["User-Agent"] = user_agent(s.contact)
         self.session.headers["Accept-Language"] = "fr, nl;q=0.9, en;q=0.5"
         self.session.max_redirects = MAX_REDIRECTS
-        self.timeout = timeout
-        self.max_bytes = max_bytes
-        self.host_delay = host_delay
-        self.retries = retries
-        self.backoff = backoff
-        self.max_retry_after = max_retry_after
-        self.robots = robots
+        self.timeout = s.timeout
+        self.max_bytes = s.max_bytes
+        self.host_delay = s.host_delay
+        self.retries = s.retries
+        self.backoff = s.backoff
+        self.max_retry_after = s.max_retry_after
+        self.robots = s.robots
         self.stop = stop or threading.Event()
         self._clock = clock
         self._sleep = sleep or self._interruptible_sleep

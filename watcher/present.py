@@ -1,11 +1,14 @@
-"""How an alert is shown as data: one shape for `watcher alerts --json`,
-the archive's `/api/alerts` and its static `api/alerts.json`."""
+"""How times and alerts are shown: one shape for `watcher alerts --json`,
+the archive's `/api/alerts` and its static `api/alerts.json`, and one way
+to write a time for people."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from .store import Alert
 
 
 def local(ts: str | None, tz: ZoneInfo) -> str | None:
@@ -15,22 +18,31 @@ def local(ts: str | None, tz: ZoneInfo) -> str | None:
     return datetime.fromisoformat(ts).astimezone(tz).isoformat(timespec="seconds")
 
 
-def alert_json(r: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
+def when(ts: str | None, tz: ZoneInfo) -> str:
+    """"2026-11-30 17:05" in the configured time zone, "—" for no time: for people."""
+    if not ts:
+        return "—"
+    return datetime.fromisoformat(ts).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def alert_json(a: Alert, tz: ZoneInfo) -> dict[str, Any]:
     return {
-        "id": r["id"],
-        "kind": r["kind"],
-        "source_id": r["source_id"],
-        "ref": r["ref"],
-        "title": r["title"],
-        "url": r["url"],
-        "detected_at": local(r["detected_at"], tz),
-        "topics": r["topics"],
-        "matches": r["matches"],
-        "snippet": r["snippet"] or "",
-        "published": r["published"],
-        "before": r["before"],
-        "after": r["after"],
-        "diff": r["diff"],
-        "reason": r["reason"],
-        "sha256": r["sha256"],
+        "id": a.id,
+        "kind": a.kind,
+        "source_id": a.source_id,
+        "ref": a.ref,
+        "title": a.title,
+        "url": a.url,
+        "detected_at": local(a.detected_at, tz),
+        "topics": list(a.topics),
+        "matches": list(a.matches),
+        "snippet": a.snippet,
+        "published": a.published,
+        "before": a.before,
+        "after": a.after,
+        "diff": [list(op) for op in a.diff] if a.diff else None,
+        "reason": a.reason.text("en"),
+        "reason_code": a.reason.code,
+        "reason_params": a.reason.as_json()["params"],
+        "sha256": a.sha256,
     }

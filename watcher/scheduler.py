@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import signal
 import threading
 import time
@@ -28,11 +27,13 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from .config import Config, Source, parse_duration
+from .config import Config, Source
 from .errors import Interrupted
 from .http import Http
 from .notify.run import send_due
-from .pipeline import check_all
+from .keys import parse_duration
+from .matching import Matcher
+from .runner import check_all
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class Runner:
         self.db_path = db_path
         self.stop = threading.Event()
         self.http = make_http(self.stop)
+        self.matcher = Matcher(config.topics)  # compiled once for every job
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(4)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -93,7 +95,7 @@ class Runner:
         if self.stop.is_set():
             return
         with self._job(f"check {source_id}") as store:
-            for r in check_all(store, self.http, self.config, [source_id]):
+            for r in check_all(store, self.http, self.config, [source_id], matcher=self.matcher):
                 level = logging.INFO if r.ok else logging.WARNING
                 log.log(level, "check %s: %s, %d alert(s)%s", r.source_id, r.state, r.alerts,
                         f", {r.error}" if r.error else "")
@@ -142,7 +144,8 @@ class Runner:
             self.scheduler.add_job(self._digests, id="digest:catch-up", next_run_time=datetime.now(timezone.utc))
         self.scheduler.start()
 
-    def run_until_stopped(self, install_signals: bool = True) -> None:
+    def run_until_stopped(self, install_signals: bool = True) -> int:
+        """Run until SIGTERM/SIGINT (or :attr:`stop`); the number of jobs abandoned (see :meth:`shutdown`)."""
         if install_signals:
             def handler(signum: int, frame: FrameType | None) -> None:
                 log.info("received %s: stopping", signal.Signals(signum).name)
@@ -155,16 +158,17 @@ class Runner:
             while not self.stop.wait(1.0):
                 pass
         finally:
-            self.shutdown()
+            abandoned = self.shutdown()
+        return abandoned
 
-    def shutdown(self) -> None:
-        """Stop scheduling, give running jobs STOP_GRACE seconds, then end.
+    def shutdown(self) -> int:
+        """Stop scheduling, give running jobs STOP_GRACE seconds; return how many still run.
 
-        A job still running after that (a slow download, a slow SMTP server)
-        is abandoned by ending the process at once, *before* the database
-        lock is released: SQLite rolls its transaction back, as after a
-        crash, and the next start redoes it.  Nothing runs after the lock
-        is gone.
+        The caller (``watcher run`` in ``cli.py``) ends the process at once
+        when some still run (a slow download, a slow SMTP server), *before*
+        the database lock is released: SQLite rolls their transaction back,
+        as after a crash, and the next start redoes it.  Nothing runs after
+        the lock is gone.
         """
         self.stop.set()
         self.scheduler.shutdown(wait=False)
@@ -180,6 +184,6 @@ class Runner:
         self.http.close()
         if running:
             log.warning("stopping with %d job(s) still running; they are redone on the next start", running)
-            logging.shutdown()
-            os._exit(0)
-        log.info("stopped")
+        else:
+            log.info("stopped")
+        return running

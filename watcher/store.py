@@ -32,6 +32,7 @@ from typing import Any, Callable, Iterator
 import sqlite_utils
 
 from .errors import StoreError
+from .reasons import Reason, legacy_code
 
 
 def utcnow() -> str:
@@ -201,13 +202,166 @@ def _m4_digest_start(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE digests (id TEXT PRIMARY KEY, start TEXT NOT NULL)")
 
 
+def _m5_reason_codes(db: sqlite_utils.Database) -> None:
+    # Reasons become codes with parameters, rendered in each language by key;
+    # ``reason`` keeps the English text.  Earlier rows get the code their
+    # English text stands for, or "legacy" (shown as stored).
+    db.execute("ALTER TABLE alerts ADD COLUMN reason_code TEXT")
+    db.execute("ALTER TABLE alerts ADD COLUMN reason_params TEXT")
+    rows = db.execute("SELECT id, kind, reason FROM alerts").fetchall()
+    for alert_id, kind, text in rows:
+        code, params = legacy_code(kind, text)
+        db.execute(
+            "UPDATE alerts SET reason_code = ?, reason_params = ? WHERE id = ?",
+            [code, json.dumps(params, ensure_ascii=False), alert_id],
+        )
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("0001_initial", _m1_initial),
     ("0002_outbox", _m2_outbox),
     ("0003_search", _m3_search),
     ("0004_digest_start", _m4_digest_start),
+    ("0005_reason_codes", _m5_reason_codes),
 )
 """Ordered schema changes; append, never edit one that has shipped."""
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert as every reader sees it: CLI, digests, pages, feeds, export.
+
+    Decoded from its row in one place (:meth:`Alert.from_row`): lists are
+    tuples, a missing diff is an empty tuple, the reason is a :class:`Reason`.
+    """
+
+    id: int
+    kind: str
+    source_id: str
+    detected_at: str  # UTC ISO 8601
+    document_id: int | None = None
+    ref: str | None = None
+    title: str = ""
+    url: str | None = None
+    published: str | None = None
+    topics: tuple[str, ...] = ()
+    matches: tuple[str, ...] = ()
+    snippet: str = ""
+    before: str | None = None
+    after: str | None = None
+    diff: tuple[tuple[str, str], ...] = ()
+    reason: Reason = Reason("legacy", {"text": ""})
+    fetch_id: int | None = None
+    sha256: str | None = None
+    hit: str = ""  # a search result's highlighted excerpt
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Alert:
+        return cls(
+            id=row["id"],
+            kind=row["kind"],
+            source_id=row["source_id"],
+            detected_at=row["detected_at"],
+            document_id=row.get("document_id"),
+            ref=row.get("ref"),
+            title=row.get("title") or "",
+            url=row.get("url"),
+            published=row.get("published"),
+            topics=tuple(json.loads(row["topics"])) if row.get("topics") else (),
+            matches=tuple(json.loads(row["matches"])) if row.get("matches") else (),
+            snippet=row.get("snippet") or "",
+            before=row.get("before"),
+            after=row.get("after"),
+            diff=tuple((op, text) for op, text in json.loads(row["diff"])) if row.get("diff") else (),
+            reason=Reason.stored(row.get("reason_code"), row.get("reason_params"), row.get("reason")),
+            fetch_id=row.get("fetch_id"),
+            sha256=row.get("sha256"),
+            hit=row.get("hit") or "",
+        )
+
+
+@dataclass(frozen=True)
+class Document:
+    """One watched unit (an article, a publication, a dossier …) with its current version."""
+
+    id: int
+    source_id: str
+    key: str
+    ref: str
+    present: bool
+    first_seen: str
+    last_seen: str
+    number: str | None = None
+    title: str | None = None
+    url: str | None = None
+    heading: str | None = None
+    reason: str | None = None
+    published: str | None = None
+    tracked: bool = False
+    topics: tuple[str, ...] = ()
+    current_version: int | None = None
+    hash: str | None = None  # of the current version's text
+    text: str | None = None
+    status: str | None = None
+    events: tuple[str, ...] = ()
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Document:
+        return cls(
+            id=row["id"],
+            source_id=row["source_id"],
+            key=row["key"],
+            ref=row["ref"],
+            present=bool(row["present"]),
+            first_seen=row["first_seen"],
+            last_seen=row["last_seen"],
+            number=row.get("number"),
+            title=row.get("title"),
+            url=row.get("url"),
+            heading=row.get("heading"),
+            reason=row.get("reason"),
+            published=row.get("published"),
+            tracked=bool(row.get("tracked")),
+            topics=tuple(json.loads(row["topics"])) if row.get("topics") else (),
+            current_version=row.get("current_version"),
+            hash=row.get("hash"),
+            text=row.get("text"),
+            status=row.get("status"),
+            events=tuple(json.loads(row["events"])) if row.get("events") else (),
+        )
+
+
+@dataclass(frozen=True)
+class Version:
+    """One distinct text of a document, with the dates it was seen."""
+
+    id: int
+    document_id: int
+    hash: str
+    text: str
+    first_seen: str
+    last_seen: str
+    notes: tuple[str, ...] = ()
+    status: str | None = None
+    events: tuple[str, ...] = ()
+    sha256: str | None = None
+    fetch_id: int | None = None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Version:
+        return cls(
+            id=row["id"],
+            document_id=row["document_id"],
+            hash=row["hash"],
+            text=row["text"],
+            first_seen=row["first_seen"],
+            last_seen=row["last_seen"],
+            notes=tuple(json.loads(row["notes"])) if row.get("notes") else (),
+            status=row.get("status"),
+            events=tuple(json.loads(row["events"])) if row.get("events") else (),
+            sha256=row.get("sha256"),
+            fetch_id=row.get("fetch_id"),
+        )
 
 
 @dataclass(frozen=True)
@@ -399,23 +553,39 @@ class Store:
 
     # -- documents, versions, alerts ---------------------------------------
 
-    def documents(self, source_id: str) -> dict[str, dict[str, Any]]:
+    def documents(self, source_id: str) -> dict[str, Document]:
         """Documents of a source by key, each with its current version's hash and text."""
         rows = self.db.query(
             "SELECT d.*, v.hash AS hash, v.text AS text, v.status AS status, v.events AS events FROM documents d "
             "LEFT JOIN versions v ON v.id = d.current_version WHERE d.source_id = ?",
             [source_id],
         )
-        return {r["key"]: r for r in rows}
+        return {r["key"]: Document.from_row(r) for r in rows}
 
-    def document(self, source_id: str, ref: str) -> dict[str, Any] | None:
+    def document(self, source_id: str, ref: str) -> Document | None:
+        """The document a reader means by ``ref``: the present one, else the latest."""
         rows = list(
             self.db.query(
                 "SELECT * FROM documents WHERE source_id = ? AND ref = ? ORDER BY present DESC, id DESC",
                 [source_id, ref],
             )
         )
-        return rows[0] if rows else None
+        return Document.from_row(rows[0]) if rows else None
+
+    def present_documents(self, source_id: str) -> list[Document]:
+        return [
+            Document.from_row(r)
+            for r in self.db.query("SELECT * FROM documents WHERE source_id = ? AND present = 1 ORDER BY id", [source_id])
+        ]
+
+    def document_refs(self, source_id: str | None = None) -> list[tuple[str, str]]:
+        """(source id, ref) of every document, once each."""
+        if source_id is None:
+            return [(r[0], r[1]) for r in self.db.execute("SELECT DISTINCT source_id, ref FROM documents ORDER BY source_id, ref")]
+        return [
+            (source_id, r[0])
+            for r in self.db.execute("SELECT DISTINCT ref FROM documents WHERE source_id = ?", [source_id])
+        ]
 
     def insert_document(self, values: dict[str, Any]) -> int:
         return int(self.db["documents"].insert(values).last_pk)
@@ -440,18 +610,27 @@ class Store:
             "UPDATE documents SET last_seen = ? WHERE source_id = ? AND present = 1", [when, source_id]
         )
 
-    def versions(self, document_id: int) -> list[dict[str, Any]]:
-        return list(self.db.query("SELECT * FROM versions WHERE document_id = ? ORDER BY id", [document_id]))
+    def versions(self, document_id: int) -> list[Version]:
+        return [
+            Version.from_row(r)
+            for r in self.db.query("SELECT * FROM versions WHERE document_id = ? ORDER BY id", [document_id])
+        ]
 
     def insert_alert(self, values: dict[str, Any]) -> int:
+        """Store an alert; ``values["reason"]`` is a :class:`Reason`."""
         values = dict(values)
+        reason: Reason = values.pop("reason")
+        values["reason"] = reason.text("en")
+        values["reason_code"] = reason.code
+        values["reason_params"] = reason.params_json()
         values["topics"] = json.dumps(list(values.get("topics", ())), ensure_ascii=False)
         values["matches"] = json.dumps(list(values.get("matches", ())), ensure_ascii=False)
         if values.get("diff") is not None:
             values["diff"] = json.dumps(values["diff"], ensure_ascii=False)
         return int(self.db["alerts"].insert(values).last_pk)
 
-    def alerts(self, *, source_id: str | None = None, since: str | None = None) -> list[dict[str, Any]]:
+    def alerts(self, *, source_id: str | None = None, since: str | None = None) -> list[Alert]:
+        """Alerts, oldest first."""
         where, params = [], []
         if source_id:
             where.append("source_id = ?")
@@ -460,17 +639,33 @@ class Store:
             where.append("detected_at >= ?")
             params.append(since)
         sql = "SELECT * FROM alerts" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
-        out = []
-        for row in self.db.query(sql, params):
-            row["topics"] = json.loads(row["topics"])
-            row["matches"] = json.loads(row["matches"]) if row["matches"] else []
-            row["diff"] = json.loads(row["diff"]) if row["diff"] else None
-            out.append(row)
-        return out
+        return [Alert.from_row(r) for r in self.db.query(sql, params)]
 
-    def count_present(self, source_id: str) -> int:
+    def alerts_where(self, where: str, args: list[Any], *, order: str = "id DESC", limit: int | None = None,
+                     offset: int = 0) -> list[Alert]:
+        """Alerts matching a WHERE clause built by :mod:`watcher.queries` (never from user text)."""
+        sql = f"SELECT * FROM alerts{where} ORDER BY alerts.{order}"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            args = [*args, limit, offset]
+        return [Alert.from_row(r) for r in self.db.query(sql, args)]
+
+    def alert(self, alert_id: int) -> Alert | None:
+        rows = list(self.db.query("SELECT * FROM alerts WHERE id = ?", [alert_id]))
+        return Alert.from_row(rows[0]) if rows else None
+
+    def count_present(self, source_id: str | None = None) -> int:
+        if source_id is None:
+            return int(self.db.execute("SELECT count(*) FROM documents WHERE present = 1").fetchone()[0])
         return int(
             self.db.execute(
                 "SELECT count(*) FROM documents WHERE source_id = ? AND present = 1", [source_id]
             ).fetchone()[0]
         )
+
+    def present_counts(self) -> dict[str, int]:
+        """Present documents per source, in one query."""
+        return {
+            str(sid): int(n)
+            for sid, n in self.db.execute("SELECT source_id, count(*) FROM documents WHERE present = 1 GROUP BY source_id")
+        }

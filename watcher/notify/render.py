@@ -16,9 +16,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from ..config import Config
-from ..diff import render_html, render_text
-from ..reasons import translate
-from .digest import Content, local
+from ..diff import Ops, render_html, render_text
+from ..present import when
+from .digest import Content
 
 LABELS: dict[str, dict[str, str]] = {
     "fr": {
@@ -60,7 +60,7 @@ def _env() -> Environment:
     return env
 
 
-def html_diff(ops: list[list[str]], context: int = 25) -> Markup:
+def html_diff(ops: Ops, context: int = 25) -> Markup:
     """Inline-styled HTML of a trimmed diff; every piece of text escaped."""
     return Markup(render_html(ops, context, del_style=DEL_STYLE, ins_style=INS_STYLE))
 
@@ -72,12 +72,12 @@ def one_line(text: Any) -> str:
 
 def subject(config: Config, content: Content) -> str:
     labels = LABELS[content.digest.language]
-    n = len([a for a in content.alerts if a["kind"] not in ("source_broken", "recovered")])
+    n = len([a for a in content.alerts if a.kind not in ("source_broken", "recovered")])
     count = labels["subject_none"] if n == 0 else labels["subject_one"] if n == 1 else labels["subject_many"].format(n=n)
     names = {t.id: t.title or t.id for t in config.topics}
     topics: list[str] = []
     for a in content.alerts:
-        for t in a["topics"]:
+        for t in a.topics:
             if names.get(t, t) not in topics:
                 topics.append(names.get(t, t))
     if not topics:
@@ -94,24 +94,24 @@ def _view(config: Config, content: Content) -> dict[str, Any]:
     sources = {s.id: s.title or s.id for s in config.sources}
     alerts = []
     for a in content.alerts:
-        diff = a["diff"] or []
+        diff = a.diff
         alerts.append(
             {
-                "kind": labels.get(a["kind"], a["kind"]),
-                "raw_kind": a["kind"],
-                "source": one_line(sources.get(a["source_id"], a["source_id"])),
-                "title": one_line(a["title"]),
-                "ref": one_line(a["ref"]),
-                "url": a["url"] if str(a["url"] or "").startswith(("http://", "https://")) else "",
-                "published": a["published"] or "",
-                "detected": local(a["detected_at"], tz),
-                "topics": ", ".join(names.get(t, t) for t in a["topics"]),
-                "matches": ", ".join(one_line(m) for m in a["matches"]),
-                "snippet": one_line(a["snippet"]),
-                "reason": one_line(translate(a["reason"], content.digest.language)),
-                "diff_text": render_text(diff, spaced=True) if diff and a["before"] else "",
-                "diff_html": html_diff(diff) if diff and a["before"] else "",
-                "new_text": one_line(a["after"])[:600] if a["after"] and not a["before"] else "",
+                "kind": labels.get(a.kind, a.kind),
+                "raw_kind": a.kind,
+                "source": one_line(sources.get(a.source_id, a.source_id)),
+                "title": one_line(a.title),
+                "ref": one_line(a.ref),
+                "url": a.url if (a.url or "").startswith(("http://", "https://")) else "",
+                "published": a.published or "",
+                "detected": when(a.detected_at, tz),
+                "topics": ", ".join(names.get(t, t) for t in a.topics),
+                "matches": ", ".join(one_line(m) for m in a.matches),
+                "snippet": one_line(a.snippet),
+                "reason": one_line(a.reason.text(content.digest.language)),
+                "diff_text": render_text(diff, spaced=True) if diff and a.before else "",
+                "diff_html": html_diff(diff) if diff and a.before else "",
+                "new_text": one_line(a.after)[:600] if a.after and not a.before else "",
             }
         )
     return {
@@ -120,9 +120,9 @@ def _view(config: Config, content: Content) -> dict[str, Any]:
         "alerts": alerts,
         "checked": content.checked,
         "broken": content.broken,
-        "start": local(content.period_start, tz),
-        "end": local(content.period_end, tz),
-        "local": lambda ts: local(ts, tz),
+        "start": when(content.period_start, tz),
+        "end": when(content.period_end, tz),
+        "local": lambda ts: when(ts, tz),
         "one_line": one_line,
     }
 

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from ..config import Config, Digest
 from ..errors import SendError
 from ..store import Store
-from . import digest as outbox
+from .. import outbox
+from . import digest as contents
 from .mailer import message, send, write_eml
 
 log = logging.getLogger(__name__)
@@ -46,12 +47,12 @@ def send_due(
     for d in digests:
         if only_immediate and d.frequency != "immediate":
             continue
-        content = outbox.build(store, config, d, now_utc)
+        content = contents.build(store, config, d, now_utc)
         has_alerts = bool(content.alerts)
         if not has_alerts and (not d.send_empty or d.frequency == "immediate"):
             results.append(Outcome(d.id, False, 0, "nothing new"))
             continue
-        if not force and not outbox.is_due(store, d, now_utc.astimezone(tz), has_alerts):
+        if not force and not contents.is_due(store, d, now_utc.astimezone(tz), has_alerts):
             results.append(Outcome(d.id, False, 0, "not due"))
             continue
         msg = message(config, content)
@@ -60,7 +61,7 @@ def send_due(
             results.append(Outcome(d.id, False, len(content.alerts), str(path)))
             continue
         assert config.smtp is not None
-        send_id = outbox.begin_send(store, d, content, str(msg["Message-ID"]))
+        send_id = outbox.begin_send(store, d, content.alerts, content.period_start, str(msg["Message-ID"]))
         try:
             refused = send(config.smtp, msg, d)
         except SendError as e:

@@ -19,15 +19,50 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import pkgutil
 from dataclasses import dataclass, field
 from datetime import date
-from types import ModuleType
-from typing import Any, Callable, Mapping
+from functools import cache
+from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping
 
-from ..config import Source
 from ..errors import FetchError
-from ..http import Http
+from ..keys import Key
 from ..models import Fetched
+from ..reasons import Reason
+
+if TYPE_CHECKING:
+    from ..config import Source
+    from ..http import Http
+    from ..store import Document
+
+
+@dataclass(frozen=True)
+class Kind:
+    """Everything watcher knows about one kind of source, declared in its module.
+
+    ``keys`` are the kind's own ``[[source]]`` keys (beyond the common ones);
+    ``parse_keys`` those that change what is parsed or matched (default: all
+    of them), so that changing one forces a full fetch and a new parse even
+    when the server would answer 304; ``collect`` does one pass.
+    """
+
+    name: str
+    description: str
+    mode: Literal["snapshot", "stream"]
+    collect: Callable[["Context"], "Parsed"]
+    keys: tuple[Key, ...] = ()
+    parse_keys: tuple[str, ...] | None = None
+
+    def changes_parse(self, key: str) -> bool:
+        return key in (self.parse_keys if self.parse_keys is not None else [k.name for k in self.keys])
+
+    def as_json(self, common: tuple[Key, ...] = ()) -> dict[str, Any]:
+        return {
+            "kind": self.name,
+            "description": self.description,
+            "mode": self.mode,
+            "keys": [k.as_json() for k in common + self.keys],
+        }
 
 
 @dataclass(frozen=True)
@@ -42,7 +77,7 @@ class Doc:
     text: str
     notes: tuple[str, ...] = ()
     heading: str = ""
-    reason: str = ""  # why it is watched (snapshot mode)
+    reason: tuple[Reason, ...] = ()  # why it is watched (snapshot mode)
     published: str | None = None  # ISO date
     status: str | None = None  # a dossier's or question's status
     events: tuple[str, ...] = ()  # a dossier's sub-documents, a question's answers
@@ -57,7 +92,6 @@ class Parsed:
     identity: str | None  # e.g. the law's numac: a different one means a wrong page
     title: str
     docs: tuple[Doc, ...]
-    mode: str = "snapshot"
     texts: Mapping[str, str] = field(default_factory=dict)  # snapshot: every ref on the page -> its text
     warnings: tuple[str, ...] = ()  # worth telling the operator, not worth failing for
     not_modified: bool = False  # snapshot: the page is the same as the last good one (HTTP 304)
@@ -95,7 +129,7 @@ class Context:
         today: date,
         validators: Callable[[str], tuple[str | None, str | None]],
         state: dict[str, Any],
-        known: Mapping[str, Mapping[str, Any]],
+        known: Mapping[str, Document],
         matches: Callable[[str], bool],
         baseline: bool,
     ) -> None:
@@ -128,24 +162,33 @@ class Context:
             self.earned[url] = (fetched.etag, fetched.last_modified, digest or "")
         return fetched
 
-    def tracked(self) -> list[Mapping[str, Any]]:
-        return [row for row in self.known.values() if row.get("tracked")]
+    def tracked(self) -> list[Document]:
+        return [doc for doc in self.known.values() if doc.tracked]
 
 
-_MODULES = {
-    "justel": "justel",
-    "moniteur": "moniteur",
-    "chamber": "chamber",
-    "chamber-questions": "questions",
-    "feed": "feed",
-    "page": "page",
-}
+@cache
+def kinds() -> dict[str, Kind]:
+    """Every kind, found as the ``KIND`` of each module of this package.
 
-
-def adapter(kind: str) -> ModuleType:
-    """The module of a source kind (kinds are validated in config).
-
-    Imported on first use, so a watch list of laws never pays for the
-    HTML and feed libraries the other kinds need.
+    Adding a kind is adding a module.  The modules import their HTML and
+    feed libraries inside their parsers, so reading the declarations stays
+    cheap for a watch list of laws.
     """
-    return importlib.import_module(f"{__name__}.{_MODULES[kind]}")
+    found: dict[str, Kind] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        kind = getattr(module, "KIND", None)
+        if isinstance(kind, Kind):
+            if kind.name in found:
+                raise RuntimeError(f"two modules declare the source kind {kind.name!r}")
+            found[kind.name] = kind
+    return dict(sorted(found.items(), key=lambda kv: _ORDER.get(kv[0], 99)))
+
+
+# The order `watcher kinds` and the README list them in: the law first.
+_ORDER = {"justel": 0, "moniteur": 1, "chamber": 2, "chamber-questions": 3, "feed": 4, "page": 5}
+
+
+def kind(name: str) -> Kind:
+    """The declaration of a kind (kinds are validated in config)."""
+    return kinds()[name]

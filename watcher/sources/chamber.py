@@ -24,11 +24,10 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-from bs4 import BeautifulSoup
-
 from ..errors import FetchError, ParseError
-from ..text import collapse, decode_html
-from . import Context, Doc, Parsed
+from ..text import collapse
+from . import Context, Doc, Kind, Parsed
+from ._soup import soup as make_soup
 
 _DOSSIER_LINK = re.compile(r"flwbn\.cfm\?[^\"'>]*?legislat=(\d+)[^\"'>]*?dossierID=(\d+)", re.IGNORECASE)
 _DOSSIER_ID = re.compile(r"\b(\d{2})K(\d{4})\b")
@@ -68,7 +67,7 @@ def _iso(text: str) -> str | None:
 
 def parse_recent(data: bytes, url: str) -> list[Listed]:
     """Rows of the recent-documents list; a page without them is a ParseError."""
-    soup = BeautifulSoup(decode_html(data), "lxml")
+    soup = make_soup(data)
     rows: list[Listed] = []
     for tr in soup.find_all("tr"):
         link = tr.find("a", href=_DOSSIER_LINK)
@@ -105,7 +104,7 @@ def parse_recent(data: bytes, url: str) -> list[Listed]:
 
 def parse_dossier(data: bytes) -> Dossier:
     """A dossier page: id, title, overall status, labelled fields, sub-documents."""
-    soup = BeautifulSoup(decode_html(data), "lxml")
+    soup = make_soup(data)
     h3 = soup.find("h3")
     m = _DOSSIER_ID.search(collapse(h3.get_text(" "))) if h3 else None
     if not m:
@@ -180,7 +179,7 @@ def collect(ctx: Context) -> Parsed:
         fetched = ctx.fetch(source.url)
         assert fetched is not None
         d = parse_dossier(fetched.content)
-        return Parsed(None, d.title, (_doc(d, source.url, ctx.captures[-1].sha256, track=True),), mode="stream")
+        return Parsed(None, d.title, (_doc(d, source.url, ctx.captures[-1].sha256, track=True),))
 
     language = _language(source.url)
     docs: dict[str, Doc] = {}
@@ -205,7 +204,8 @@ def collect(ctx: Context) -> Parsed:
                 status=None,
             )
     for known in ctx.tracked():
-        to_follow.setdefault(known["key"], known["url"])
+        if known.url:
+            to_follow.setdefault(known.key, known.url)
     warnings: list[str] = []
     for dossier, url in to_follow.items():
         # One dossier page that fails must not hide the others or the list:
@@ -220,4 +220,16 @@ def collect(ctx: Context) -> Parsed:
         docs[dossier] = _doc(d, url, ctx.captures[-1].sha256)
     if listed == [] and fetched is not None:
         raise ParseError("the recent-documents page lists no dossier")
-    return Parsed(None, "Chambre des représentants", tuple(docs.values()), mode="stream", warnings=tuple(warnings))
+    return Parsed(None, "Chambre des représentants", tuple(docs.values()), warnings=tuple(warnings))
+
+
+KIND = Kind(
+    name="chamber",
+    description=(
+        "The Chamber of Representatives: the recent-documents list, and every dossier (bill) that touches a topic, "
+        "read on each pass from then on; a new status or sub-document is a `status` alert. A URL that is a dossier "
+        "page (`flwbn.cfm`) tracks that dossier alone."
+    ),
+    mode="stream",
+    collect=collect,
+)

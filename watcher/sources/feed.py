@@ -10,11 +10,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import feedparser
-
 from ..errors import ParseError
 from ..text import collapse, html_to_lines
-from . import Context, Doc, Parsed
+from . import Context, Doc, Kind, Parsed
 
 
 def _iso(entry: Any) -> str | None:
@@ -27,6 +25,8 @@ def _iso(entry: Any) -> str | None:
 
 def parse_feed(data: bytes, url: str) -> tuple[str, list[Doc]]:
     """(feed title, entries as docs)."""
+    import feedparser  # on first use: most passes never read a feed
+
     parsed = feedparser.parse(data, response_headers={"content-location": url})
     version = parsed.get("version") or ""
     if not version:
@@ -62,6 +62,17 @@ def parse_feed(data: bytes, url: str) -> tuple[str, list[Doc]]:
 def collect(ctx: Context) -> Parsed:
     fetched = ctx.fetch(ctx.source.url, conditional=True)
     if fetched is None:
-        return Parsed(None, "", (), mode="stream")
+        return Parsed(None, "", ())
     title, docs = parse_feed(fetched.content, fetched.final_url or ctx.source.url)
-    return Parsed(None, title, tuple(docs), mode="stream")
+    return Parsed(None, title, tuple(docs))
+
+
+KIND = Kind(
+    name="feed",
+    description=(
+        "An RSS or Atom feed (federations, RWLP, UVCW …), read with a conditional GET. An entry's identity is its "
+        "guid/id, else its link; a payload that is not a feed (a bot wall, an error page) is a broken source."
+    ),
+    mode="stream",
+    collect=collect,
+)

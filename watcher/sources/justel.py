@@ -23,11 +23,17 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
+from typing import TYPE_CHECKING
+
 from ..errors import ParseError
-from ..config import Source
+from ..keys import Key, nonempty_items
 from ..models import Article, Law
+from ..reasons import Reason
 from ..text import base_ref, collapse, decode_html, fold, html_to_lines, html_to_text, normalize_ref, parse_date
-from . import Context, Doc, Parsed
+from . import Context, Doc, Kind, Parsed
+
+if TYPE_CHECKING:
+    from ..config import Source
 
 _SECTION_2024 = re.compile(r"""<div\s+id=["']list-title-3["'][^>]*>""", re.IGNORECASE)
 _META_2024 = re.compile(r"""<div\s+id=["']list-title-1["'][^>]*>""", re.IGNORECASE)
@@ -320,7 +326,7 @@ def _language(url: str, meta_html: str, text_html: str) -> str:
     return "fr"
 
 
-def select(law: Law, articles: tuple[str, ...], matching: tuple[str, ...]) -> list[tuple[Article, str]]:
+def select(law: Law, articles: tuple[str, ...], matching: tuple[str, ...]) -> list[tuple[Article, tuple[Reason, ...]]]:
     """The articles a source watches, each with the reason it is watched.
 
     ``articles`` by number (a variant such as a future version of 458 counts
@@ -329,28 +335,25 @@ def select(law: Law, articles: tuple[str, ...], matching: tuple[str, ...]) -> li
     """
     wanted = {normalize_ref(a) for a in articles}
     phrases = [(p, fold(p)) for p in matching]
-    chosen: list[tuple[Article, str]] = []
+    chosen: list[tuple[Article, tuple[Reason, ...]]] = []
     for art in law.articles:
-        reasons = []
+        reasons: list[Reason] = []
         if art.ref in wanted or base_ref(art.ref) in wanted:
-            reasons.append("listed in articles")
+            reasons.append(Reason("selected_listed"))
         if phrases:
             folded = fold(art.text)
             hits = [p for p, f in phrases if f in folded]
             if hits:
-                reasons.append("contains " + ", ".join(f"«{h}»" for h in hits))
+                reasons.append(Reason("selected_matching", {"phrases": hits}))
         if not wanted and not phrases:
-            reasons.append("every article is watched")
+            reasons.append(Reason("selected_all"))
         if reasons:
-            chosen.append((art, "; ".join(reasons)))
+            chosen.append((art, tuple(reasons)))
     return chosen
 
 
-def parse(data: bytes, url: str, source: Source, charset: str | None = None) -> Parsed:
-    """Adapter entry point: the watched articles of a Justel page as docs.
-
-    ``charset`` (the HTTP header's) is ignored: ejustice misdeclares it.
-    """
+def parse(data: bytes, url: str, source: Source) -> Parsed:
+    """Adapter entry point: the watched articles of a Justel page as docs."""
     law = parse_law(data, url)
     name = source.title or law.title
     base = url.split("#", 1)[0]
@@ -367,11 +370,11 @@ def parse(data: bytes, url: str, source: Source, charset: str | None = None) -> 
             heading=art.heading,
             reason=reason,
         )
-        for art, reason in select(law, source.articles, source.articles_matching)
+        for art, reason in select(law, source.options["articles"], source.options["articles_matching"])
     )
     texts = {a.ref: a.text for a in law.articles}
     present = {base_ref(r) for r in texts} | set(texts)
-    missing = sorted({normalize_ref(a) for a in source.articles} - present)
+    missing = sorted({normalize_ref(a) for a in source.options["articles"]} - present)
     warnings = (f"listed article(s) not on the page: {', '.join(missing)}",) if missing else ()
     return Parsed(identity=law.numac, title=law.title, docs=docs, texts=texts, warnings=warnings)
 
@@ -382,3 +385,30 @@ def collect(ctx: Context) -> Parsed:
     if fetched is None:
         return Parsed(identity=None, title="", docs=(), not_modified=True)
     return parse(fetched.content, fetched.final_url or ctx.source.url, ctx.source)
+
+
+KIND = Kind(
+    name="justel",
+    description=(
+        "A consolidated text on Justel (ejustice.just.fgov.be), either page layout, French or Dutch: every version "
+        "of the watched articles, diffed word by word. The page is the whole truth: a watched article that is gone "
+        "is `removed`; a page that is another law, cut off or unrecognisable is a broken source."
+    ),
+    mode="snapshot",
+    collect=collect,
+    keys=(
+        Key(
+            "articles", "list[str]", (),
+            'Article numbers to watch, e.g. `["458", "458bis"]`. With neither `articles` nor `articles_matching`: '
+            "every article.",
+            check=nonempty_items,
+        ),
+        Key(
+            "articles_matching", "list[str]", (),
+            "Also watch every article whose text contains one of these phrases (case- and accent-insensitive), so a "
+            "watch follows a provision that is renumbered or moved into a new code. An article that starts or stops "
+            "matching is reported (`added` / `removed`, with the reason).",
+            check=nonempty_items,
+        ),
+    ),
+)

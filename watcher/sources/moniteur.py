@@ -30,11 +30,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 
-from bs4 import BeautifulSoup
-
 from ..errors import FetchError, ParseError
-from ..text import collapse, decode_html
-from . import Context, Doc, Parsed
+from ..keys import Key, between
+from ..text import collapse
+from . import Context, Doc, Kind, Parsed
+from ._soup import soup as make_soup
 
 _LEGISLATIVE = re.compile(r"lois|décrets|decrets|wetten|decreten|ordonnan|règlements|verordeningen", re.IGNORECASE)
 _PAGE_REF = re.compile(r",?\s*p\.\s*\d+\s*\.?\s*$")
@@ -60,7 +60,7 @@ def parse_summary(data: bytes, url: str, day: str) -> list[Entry]:
     """
     if not data.strip():
         raise ParseError("empty summary page")
-    soup = BeautifulSoup(decode_html(data), "lxml")
+    soup = make_soup(data)
     sections = soup.select("div[id^=list-title-]")
     if not sections and not soup.select("div.list, main .list, p.list-item--subtitle"):
         raise ParseError("not a Moniteur summary page: no div[id^=list-title-] section")
@@ -100,7 +100,7 @@ def parse_summary(data: bytes, url: str, day: str) -> list[Entry]:
 
 def parse_publication(data: bytes) -> tuple[str | None, str, str]:
     """(numac, title, body text) of a publication page."""
-    soup = BeautifulSoup(decode_html(data), "lxml")
+    soup = make_soup(data)
     tag = soup.select_one(".page__section--top span.tag, span.tag")
     h1 = soup.select_one("h1.page__title, h1")
     body = soup.select_one("main .article-text, .article-text")
@@ -137,7 +137,7 @@ def days_to_read(last: str | None, today: date, bound: int) -> list[date]:
 
 def collect(ctx: Context) -> Parsed:
     source = ctx.source
-    days = days_to_read(ctx.state.get("last_day"), ctx.today, source.catch_up_days)
+    days = days_to_read(ctx.state.get("last_day"), ctx.today, source.options["catch_up_days"])
     docs: list[Doc] = []
     warnings: list[str] = []
     empty_weekdays = int(ctx.state.get("empty_weekdays", 0))
@@ -188,4 +188,20 @@ def collect(ctx: Context) -> Parsed:
     if days:
         ctx.state["last_day"] = days[-1].isoformat()
     ctx.state["empty_weekdays"] = empty_weekdays
-    return Parsed(None, "Moniteur belge", tuple(docs), mode="stream", warnings=tuple(warnings))
+    return Parsed(None, "Moniteur belge", tuple(docs), warnings=tuple(warnings))
+
+
+KIND = Kind(
+    name="moniteur",
+    description=(
+        "The Moniteur belge / Belgisch Staatsblad daily summary: each pass reads the days since the last one read "
+        "(catching up after an outage), and the body of each new legislative publication, because amending laws "
+        "have generic titles. Three empty weekdays in a row, or a page that is not a summary, is a broken source."
+    ),
+    mode="stream",
+    collect=collect,
+    keys=(
+        Key("catch_up_days", "int", 7, "When watcher was off, how many missed days to read at most.", check=between(1, 60)),
+    ),
+    parse_keys=(),  # how far back to read changes no parse
+)

@@ -10,32 +10,33 @@ ParseError: a broken source, never "no news".
 
 from __future__ import annotations
 
+from typing import Any, Mapping
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup
-
-from ..config import Source
+from ..keys import Key, css_selector
 from ..errors import ParseError
-from ..text import collapse, decode_html, parse_date
-from . import Context, Doc, Parsed
+from ..text import collapse, parse_date
+from . import Context, Doc, Kind, Parsed
+from ._soup import soup as make_soup
 
 
-def parse_page(data: bytes, url: str, source: Source) -> list[Doc]:
-    soup = BeautifulSoup(decode_html(data), "lxml")
-    items = soup.select(source.item_selector)
+def parse_page(data: bytes, url: str, options: Mapping[str, Any]) -> list[Doc]:
+    """The items of a news page, found with the source's selectors (``options``)."""
+    o = {k.name: options.get(k.name, k.default) for k in KEYS}
+    items = make_soup(data).select(o["item_selector"])
     if not items:
-        raise ParseError(f'the item selector "{source.item_selector}" finds nothing on the page')
+        raise ParseError(f'the item selector "{o["item_selector"]}" finds nothing on the page')
     found: dict[str, Doc] = {}
     for item in items:
-        link = item if item.name == "a" and source.link_selector == "a" else item.select_one(source.link_selector)
+        link = item if item.name == "a" and o["link_selector"] == "a" else item.select_one(o["link_selector"])
         href = str(link.get("href") or "") if link is not None else ""
         absolute = urljoin(url, href).split("#", 1)[0] if href else ""
         if not absolute or urlsplit(absolute).scheme not in ("http", "https"):
             continue
-        title_el = item.select_one(source.title_selector) if source.title_selector else link
+        title_el = item.select_one(o["title_selector"]) if o["title_selector"] else link
         title = collapse(title_el.get_text(" ")) if title_el is not None else ""
-        date_el = item.select_one(source.date_selector) if source.date_selector else None
-        text_el = item.select_one(source.text_selector) if source.text_selector else None
+        date_el = item.select_one(o["date_selector"]) if o["date_selector"] else None
+        text_el = item.select_one(o["text_selector"]) if o["text_selector"] else None
         text = collapse(text_el.get_text(" ")) if text_el is not None else ""
         date_text = collapse(date_el.get_text(" ")) if date_el is not None else ""
         doc = Doc(
@@ -53,12 +54,32 @@ def parse_page(data: bytes, url: str, source: Source) -> list[Doc]:
         if previous is None or len(doc.text) > len(previous.text):
             found[absolute] = doc
     if not found:
-        raise ParseError(f'the item selector "{source.item_selector}" matches, but no item has an http(s) link')
+        raise ParseError(f'the item selector "{o["item_selector"]}" matches, but no item has an http(s) link')
     return list(found.values())
 
 
 def collect(ctx: Context) -> Parsed:
     fetched = ctx.fetch(ctx.source.url, conditional=True)
     if fetched is None:
-        return Parsed(None, "", (), mode="stream")
-    return Parsed(None, "", tuple(parse_page(fetched.content, fetched.final_url or ctx.source.url, ctx.source)), mode="stream")
+        return Parsed(None, "", ())
+    return Parsed(None, "", tuple(parse_page(fetched.content, fetched.final_url or ctx.source.url, ctx.source.options)))
+
+
+KEYS = (
+    Key("item_selector", "str", "", "CSS selector of one news item.", required=True, check=css_selector),
+    Key("link_selector", "str", "a", "CSS selector of the item's link, inside the item.", check=css_selector),
+    Key("title_selector", "str", "", "CSS selector of the item's title, inside the item (default: the link's text).", check=css_selector),
+    Key("date_selector", "str", "", "CSS selector of the item's date, inside the item.", check=css_selector),
+    Key("text_selector", "str", "", "CSS selector of the item's teaser text, inside the item.", check=css_selector),
+)
+
+KIND = Kind(
+    name="page",
+    description=(
+        "A news page without a feed (mi-is.be, Brulocalis, VVSG), read with CSS selectors. An item's identity is "
+        "its absolute link; a page where the item selector finds nothing is a broken source, never \"no news\"."
+    ),
+    mode="stream",
+    collect=collect,
+    keys=KEYS,
+)

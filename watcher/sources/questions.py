@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..errors import ParseError
 from ..text import collapse
-from . import Context, Doc, Parsed
+from . import Context, Doc, Kind, Parsed
 
 
 def _json(data: bytes) -> dict[str, Any]:
@@ -147,17 +147,28 @@ def collect(ctx: Context) -> Parsed:
                 assert fetched is not None
                 full = parse_item(fetched.content)
             docs.append(_doc(summary, full, ctx.captures[-1].sha256 if full else None))
-        elif known.get("tracked") and status != known.get("status") and href:
+        elif known.tracked and status != known.status and href:
             fetched = ctx.fetch(str(href))
             assert fetched is not None
             docs.append(_doc(summary, parse_item(fetched.content), ctx.captures[-1].sha256))
     # Tracked questions no longer on the newest pages are read one by one
     # until their answer is in.
-    waiting = [k for k in ctx.tracked() if k["key"] not in listed and k.get("status") != "answerReceived" and k.get("url")]
+    waiting = [k for k in ctx.tracked() if k.key not in listed and k.status != "answerReceived" and k.url]
     for known in waiting[:MAX_REPOLLS]:
-        fetched = ctx.fetch(str(known["url"]))
+        fetched = ctx.fetch(str(known.url))
         assert fetched is not None
         full = parse_item(fetched.content)
-        if full is not None and str(full.get("STATUSQ") or "") != (known.get("status") or ""):
+        if full is not None and str(full.get("STATUSQ") or "") != (known.status or ""):
             docs.append(_doc(full, full, ctx.captures[-1].sha256))
-    return Parsed(None, "Questions écrites", tuple(docs), mode="stream")
+    return Parsed(None, "Questions écrites", tuple(docs))
+
+
+KIND = Kind(
+    name="chamber-questions",
+    description=(
+        "Written parliamentary questions from the Chamber's open-data API (`/v0/qrva`): new questions touching a "
+        "topic, and the answer to a tracked question as a `status` alert."
+    ),
+    mode="stream",
+    collect=collect,
+)

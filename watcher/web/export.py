@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from .. import queries
 from ..config import Config
 from ..errors import StoreError
+from ..present import when
 from ..store import Store
-from . import data, feeds
+from . import feeds
 from .app import create_app
 
 
@@ -47,10 +48,10 @@ def export(config: Config, db_path: Path, out: Path) -> int:
 
     try:
         out.mkdir(parents=True, exist_ok=True)
-        alerts = data.all_alerts(store, data.Filters())
-        pages = max(1, -(-len(alerts) // data.PAGE_SIZE))
-        docs = list(store.db.query("SELECT DISTINCT source_id, ref FROM documents ORDER BY source_id, ref"))
-        recent = data.all_alerts(store, data.Filters(), limit=feeds.SIZE)
+        alerts = queries.all_alerts(store, queries.Filters())
+        pages = max(1, -(-len(alerts) // queries.PAGE_SIZE))
+        docs = store.document_refs()
+        recent = queries.all_alerts(store, queries.Filters(), limit=feeds.SIZE)
         titles = {t.id: t.title or t.id for t in config.topics}
         for prefix in ("/", "/nl/"):
             page(prefix)
@@ -58,13 +59,13 @@ def export(config: Config, db_path: Path, out: Path) -> int:
                 page(f"{prefix}page/{n}/")
             for topic in config.topics:
                 page(f"{prefix}topics/{topic.id}/")
-                _, topic_pages = data.alerts(store, data.Filters(topic=topic.id))
+                _, topic_pages = queries.alerts(store, queries.Filters(topic=topic.id))
                 for n in range(2, topic_pages + 1):
                     page(f"{prefix}topics/{topic.id}/page/{n}/")
             for a in alerts:
-                page(f"{prefix}alerts/{a['id']}/")
-            for d in docs:
-                page(f"{prefix}docs/{quote(d['source_id'])}/{data.doc_slug(d['ref'])}/")
+                page(f"{prefix}alerts/{a.id}/")
+            for source_id, ref in docs:
+                page(f"{prefix}docs/{quote(source_id)}/{queries.doc_slug(ref)}/")
             page(f"{prefix}search/")
             page(f"{prefix}sources/")
             # Feeds: absolute links when the archive's address is known, else
@@ -73,23 +74,23 @@ def export(config: Config, db_path: Path, out: Path) -> int:
             lang_dir = prefix.lstrip("/")
             save(lang_dir + "feed.atom", feeds.atom(recent, base or "", "watcher", "feed.atom", titles, tz))
             for topic in config.topics:
-                rows = data.all_alerts(store, data.Filters(topic=topic.id), limit=feeds.SIZE)
+                rows = queries.all_alerts(store, queries.Filters(topic=topic.id), limit=feeds.SIZE)
                 save(
                     f"{lang_dir}topics/{topic.id}/feed.atom",
                     feeds.atom(rows, base or "../../", f"watcher — {titles[topic.id]}", f"topics/{topic.id}/feed.atom", titles, tz),
                 )
         save("api/alerts.json", client.get("/api/alerts?limit=5000").data)
-        for sha in {a["sha256"] for a in alerts if a.get("sha256")}:
-            body = data.payload(store, sha)
+        for sha in {a.sha256 for a in alerts if a.sha256}:
+            body = queries.payload(store, sha)
             if body is not None:
                 save(f"captures/{sha}.bin", body)
         index = [
             {
-                "id": a["id"],
-                "title": a["title"] or "",
-                "kind": a["kind"],
-                "detected": datetime.fromisoformat(a["detected_at"]).astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-                "text": " ".join(str(x or "") for x in (a["title"], a["reason"], a["snippet"], (a["after"] or "")[:4000], (a["before"] or "")[:4000])),
+                "id": a.id,
+                "title": a.title,
+                "kind": a.kind,
+                "detected": when(a.detected_at, tz),
+                "text": " ".join(x for x in (a.title, a.reason.text("en"), a.snippet, (a.after or "")[:4000], (a.before or "")[:4000])),
             }
             for a in alerts
         ]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timezone
-from typing import Any
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
@@ -16,6 +15,7 @@ from flask import Response
 from markupsafe import escape
 
 from ..diff import render_html
+from ..store import Alert
 
 ATOM = "http://www.w3.org/2005/Atom"
 # What XML 1.0 cannot carry at all: one such character makes the feed unreadable.
@@ -27,38 +27,39 @@ def _x(text: str) -> str:
 SIZE = 100  # entries per feed
 
 
-def atom(rows: list[dict[str, Any]], base: str, title: str, self_path: str, topics: dict[str, str], tz: ZoneInfo) -> bytes:
+def atom(rows: list[Alert], base: str, title: str, self_path: str, topics: dict[str, str], tz: ZoneInfo, lang: str = "en"
+) -> bytes:
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     ET.SubElement(feed, f"{{{ATOM}}}title").text = title
     ET.SubElement(feed, f"{{{ATOM}}}id").text = base + self_path
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=base + self_path)
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=base)
-    updated = rows[0]["detected_at"] if rows else datetime.now(timezone.utc).isoformat(timespec="seconds")
+    updated = rows[0].detected_at if rows else datetime.now(timezone.utc).isoformat(timespec="seconds")
     ET.SubElement(feed, f"{{{ATOM}}}updated").text = updated
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     ET.SubElement(author, f"{{{ATOM}}}name").text = "watcher"
     for r in rows:
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        page = f"{base}alerts/{r['id']}/"
+        page = f"{base}alerts/{r.id}/"
         ET.SubElement(entry, f"{{{ATOM}}}id").text = page
-        ET.SubElement(entry, f"{{{ATOM}}}title").text = _x(" ".join(f"[{r['kind']}] {r['title'] or ''}".split()))
-        ET.SubElement(entry, f"{{{ATOM}}}updated").text = r["detected_at"]
-        if r.get("published"):
-            ET.SubElement(entry, f"{{{ATOM}}}published").text = f"{r['published']}T00:00:00+00:00"
+        ET.SubElement(entry, f"{{{ATOM}}}title").text = _x(" ".join(f"[{r.kind}] {r.title}".split()))
+        ET.SubElement(entry, f"{{{ATOM}}}updated").text = r.detected_at
+        if r.published:
+            ET.SubElement(entry, f"{{{ATOM}}}published").text = f"{r.published}T00:00:00+00:00"
         ET.SubElement(entry, f"{{{ATOM}}}link", rel="alternate", href=page)
-        official = str(r.get("url") or "")
+        official = r.url or ""
         if official.startswith(("http://", "https://")):
             ET.SubElement(entry, f"{{{ATOM}}}link", rel="related", href=_x(official))
-        for t in r.get("topics") or []:
+        for t in r.topics:
             ET.SubElement(entry, f"{{{ATOM}}}category", term=_x(t), label=_x(topics.get(t, t)))
-        body = [f"<p>{escape(r.get('reason') or '')}</p>"]
-        if r.get("matches"):
-            body.append(f"<p>{escape(', '.join(r['matches']))}</p>")
-        if r.get("diff"):
-            body.append(f"<p>{render_html(r['diff'])}</p>")
-        elif r.get("snippet"):
-            body.append(f"<p>{escape(r['snippet'])}</p>")
+        body = [f"<p>{escape(r.reason.text(lang))}</p>"]
+        if r.matches:
+            body.append(f"<p>{escape(', '.join(r.matches))}</p>")
+        if r.diff:
+            body.append(f"<p>{render_html(r.diff)}</p>")
+        elif r.snippet:
+            body.append(f"<p>{escape(r.snippet)}</p>")
         if official.startswith(("http://", "https://")):
             body.append(f'<p><a href="{escape(official)}">{escape(official)}</a></p>')
         content = ET.SubElement(entry, f"{{{ATOM}}}content", type="html")

@@ -1,18 +1,20 @@
-"""Read-only queries behind the archive pages, feeds and API.
+"""The archive's read queries: alert pages, search, evidence, timelines.
 
-Everything here reads through a read-only connection; nothing in the
-archive can write.
+Beside :mod:`watcher.store`, which decodes every row it returns
+(:class:`~watcher.store.Alert`, :class:`~watcher.store.Document`,
+:class:`~watcher.store.Version`); the archive, the feeds, the export and the
+JSON API read through these and hold no SQL of their own.  The archive opens
+its database read-only: nothing here can write.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..store import Store
+from .store import Alert, Document, Store, Version
 
 PAGE_SIZE = 25
 
@@ -56,16 +58,9 @@ def fts_query(q: str) -> str:
     return " ".join(f'"{w}"*' for w in words) if words else '""'
 
 
-def _decode(row: dict[str, Any]) -> dict[str, Any]:
-    for key in ("topics", "matches", "diff"):
-        if key in row:
-            row[key] = json.loads(row[key]) if row[key] else ([] if key != "diff" else None)
-    return row
-
-
 def alerts(
     store: Store, f: Filters, page: int = 1, size: int = PAGE_SIZE, *, count: bool = True
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[Alert], int]:
     """One page of alerts, newest first, and the number of pages.
 
     With ``count=False`` the number of pages is only "this one, and one more
@@ -73,12 +68,7 @@ def alerts(
     would make the archive slow after years.
     """
     where, args = f.where()
-    rows = [
-        _decode(r)
-        for r in store.db.query(
-            f"SELECT * FROM alerts{where} ORDER BY alerts.id DESC LIMIT ? OFFSET ?", [*args, size + 1, (page - 1) * size]
-        )
-    ]
+    rows = store.alerts_where(where, args, limit=size + 1, offset=(page - 1) * size)
     if count:
         total = store.db.execute(f"SELECT count(*) FROM alerts{where}", args).fetchone()[0]
         pages = max(1, -(-total // size))
@@ -87,26 +77,21 @@ def alerts(
     return rows[:size], pages
 
 
-def all_alerts(store: Store, f: Filters, limit: int | None = None) -> list[dict[str, Any]]:
+def all_alerts(store: Store, f: Filters, limit: int | None = None) -> list[Alert]:
+    """Alerts matching ``f``, newest first."""
     where, args = f.where()
-    sql = f"SELECT * FROM alerts{where} ORDER BY alerts.id DESC" + (" LIMIT ?" if limit else "")
-    return [_decode(r) for r in store.db.query(sql, [*args, limit] if limit else args)]
+    return store.alerts_where(where, args, limit=limit)
 
 
-def alert(store: Store, alert_id: int) -> dict[str, Any] | None:
-    rows = list(store.db.query("SELECT * FROM alerts WHERE id = ?", [alert_id]))
-    return _decode(rows[0]) if rows else None
-
-
-def evidence(store: Store, alert_row: dict[str, Any]) -> dict[str, Any] | None:
+def evidence(store: Store, a: Alert) -> dict[str, Any] | None:
     """The capture an alert was read from: time, URL, status, sha256, size."""
-    if not alert_row.get("fetch_id") and not alert_row.get("sha256"):
+    if not a.fetch_id and not a.sha256:
         return None
     rows = []
-    if alert_row.get("fetch_id"):
-        rows = list(store.db.query("SELECT * FROM fetches WHERE id = ?", [alert_row["fetch_id"]]))
-    if not rows and alert_row.get("sha256"):
-        rows = list(store.db.query("SELECT * FROM fetches WHERE sha256 = ? ORDER BY id LIMIT 1", [alert_row["sha256"]]))
+    if a.fetch_id:
+        rows = list(store.db.query("SELECT * FROM fetches WHERE id = ?", [a.fetch_id]))
+    if not rows and a.sha256:
+        rows = list(store.db.query("SELECT * FROM fetches WHERE sha256 = ? ORDER BY id LIMIT 1", [a.sha256]))
     if not rows:
         return None
     f = rows[0]
@@ -132,39 +117,23 @@ def doc_slug(ref: str) -> str:
     return "h-" + hashlib.sha1(ref.encode("utf-8")).hexdigest()[:16]
 
 
-def document_by_slug(store: Store, source_id: str, slug: str) -> dict[str, Any] | None:
+def document_by_slug(store: Store, source_id: str, slug: str) -> Document | None:
     if not slug.startswith("h-"):
-        return document(store, source_id, slug)
-    for (ref,) in store.db.execute("SELECT DISTINCT ref FROM documents WHERE source_id = ?", [source_id]).fetchall():
+        return store.document(source_id, slug)
+    for _, ref in store.document_refs(source_id):
         if doc_slug(ref) == slug:
-            return document(store, source_id, ref)
+            return store.document(source_id, ref)
     return None
 
 
-def document(store: Store, source_id: str, ref: str) -> dict[str, Any] | None:
-    rows = list(
-        store.db.query(
-            "SELECT * FROM documents WHERE source_id = ? AND ref = ? ORDER BY present DESC, id DESC", [source_id, ref]
-        )
-    )
-    return rows[0] if rows else None
-
-
-def timeline(store: Store, document_id: int) -> list[dict[str, Any]]:
+def timeline(store: Store, document_id: int) -> list[Version]:
     """Every version of a document, oldest first, with its status and events."""
-    out = []
-    for v in store.db.query("SELECT * FROM versions WHERE document_id = ? ORDER BY id", [document_id]):
-        v["notes"] = json.loads(v["notes"]) if v["notes"] else []
-        v["events"] = json.loads(v["events"]) if v.get("events") else []
-        out.append(v)
-    return out
+    return store.versions(document_id)
 
 
 def sources(store: Store) -> list[dict[str, Any]]:
     rows = store.sources()
-    counts = dict(
-        store.db.execute("SELECT source_id, count(*) FROM documents WHERE present = 1 GROUP BY source_id").fetchall()
-    )
+    counts = store.present_counts()
     for r in rows:
         r["documents"] = counts.get(r["id"], 0)
     return rows
@@ -173,7 +142,7 @@ def sources(store: Store) -> list[dict[str, Any]]:
 _MARK_OPEN, _MARK_CLOSE = "\x02", "\x03"
 
 
-def search(store: Store, q: str, limit: int = 50) -> dict[str, list[dict[str, Any]]]:
+def search(store: Store, q: str, limit: int = 50) -> dict[str, list[Any]]:
     """Alerts and stored texts matching ``q``, newest first, with highlight
     markers (\\x02 … \\x03) that the page turns into <mark> after escaping.
 
@@ -196,7 +165,7 @@ def search(store: Store, q: str, limit: int = 50) -> dict[str, list[dict[str, An
             [_MARK_OPEN, _MARK_CLOSE, query, limit],
         )
     )
-    return {"alerts": [_decode(r) for r in hits_alerts], "texts": hits_texts}
+    return {"alerts": [Alert.from_row(r) for r in hits_alerts], "texts": hits_texts}
 
 
 def payload(store: Store, sha: str) -> bytes | None:
@@ -211,7 +180,7 @@ def payload(store: Store, sha: str) -> bytes | None:
 ALERT_KINDS = ("changed", "added", "removed", "new", "updated", "status", "source_broken", "recovered")
 
 
-def kinds(store: Store) -> list[str]:
+def alert_kinds() -> list[str]:
     """The alert kinds a filter offers (a constant: a DISTINCT over 100,000
     alerts on every page view would cost more than the page itself)."""
     return list(ALERT_KINDS)

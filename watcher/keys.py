@@ -1,0 +1,159 @@
+"""How a configuration key is declared, once, and the checks keys share.
+
+A key is declared either as a :class:`Key` (a source kind's own keys, in its
+adapter module) or as a dataclass field made with :func:`setting` (the
+tables of ``config.py``); :func:`keys_of` reads the latter back as keys.
+The validator, ``watcher kinds``, the README tables and their test all read
+these declarations, so a default or a help text is written in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+Check = Callable[[Any], "str | None"]
+"""Returns a problem ("must be at least 1") or None when the value is fine."""
+
+TYPES = ("str", "int", "float", "bool", "list[str]")
+
+
+@dataclass(frozen=True)
+class Key:
+    """One configuration key: its name, type, default and help text."""
+
+    name: str
+    type: str  # one of TYPES
+    default: Any = None
+    help: str = ""
+    required: bool = False
+    check: Check | None = None
+    shown_default: str = ""  # what the README says when the default is not a plain value
+
+    def as_json(self) -> dict[str, Any]:
+        default = list(self.default) if isinstance(self.default, tuple) else self.default
+        return {
+            "name": self.name,
+            "type": self.type,
+            "required": self.required,
+            "default": None if self.required else default,
+            "help": self.help,
+        }
+
+
+def setting(
+    default: Any = MISSING,
+    help: str = "",  # noqa: A002 -- the word a reader expects
+    *,
+    check: Check | None = None,
+    type: str | None = None,  # noqa: A002
+    name: str | None = None,
+    shown_default: str = "",
+) -> Any:
+    """A dataclass field that is also a documented configuration key."""
+    meta = {"help": help, "check": check, "type": type, "name": name, "shown_default": shown_default}
+    if default is MISSING:
+        return field(metadata=meta)
+    if isinstance(default, (list, dict, set)):
+        raise TypeError("use a tuple for a list default")
+    return field(default=default, metadata=meta)
+
+
+_ANNOTATION_TYPES = {"str": "str", "int": "int", "float": "float", "bool": "bool", "tuple[str, ...]": "list[str]"}
+
+
+def keys_of(cls: type) -> tuple[Key, ...]:
+    """The keys declared by the fields of a dataclass made with :func:`setting`."""
+    out = []
+    for f in fields(cls):
+        if "help" not in f.metadata:
+            continue
+        meta = f.metadata
+        kind = meta["type"] or _ANNOTATION_TYPES[str(f.type)]
+        required = f.default is MISSING
+        out.append(
+            Key(
+                meta["name"] or f.name, kind, None if required else f.default, meta["help"],
+                required=required, check=meta["check"], shown_default=meta["shown_default"],
+            )
+        )
+    return tuple(out)
+
+
+# -- checks shared by several tables -------------------------------------
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
+
+
+def between(low: float, high: float, *, low_open: bool = False) -> Check:
+    def check(v: Any) -> str | None:
+        if v != v or (v <= low if low_open else v < low) or v > high:  # v != v: NaN
+            return f"must be {'greater than' if low_open else 'at least'} {low:g} and at most {high:g}"
+        return None
+
+    return check
+
+
+def one_of(*values: str) -> Check:
+    def check(v: Any) -> str | None:
+        return None if v in values else f'"{v}" is not one of: {", ".join(values)}'
+
+    return check
+
+
+def slug(v: Any) -> str | None:
+    if _ID.match(v):
+        return None
+    return "must be lowercase letters, digits, '-', '_' or '.', starting with a letter or digit"
+
+
+def url(v: Any) -> str | None:
+    try:
+        parts = urlsplit(v)
+        parts.port  # noqa: B018 -- raises ValueError on a bad port
+    except ValueError as e:
+        return f'"{v}" is not a valid URL ({e})'
+    if parts.scheme not in ("http", "https"):
+        return f'"{v}" is not an http(s) URL'
+    if not parts.hostname:
+        return f'"{v}" has no host'
+    if any(c.isspace() for c in v):
+        return f'"{v}" contains blanks'
+    return None
+
+
+def nonempty_items(v: Any) -> str | None:
+    return None if all(item.strip() for item in v) else "must not contain empty strings"
+
+
+def parse_duration(text: str) -> int:
+    """Seconds in "1d", "6h", "30m", "1h30m", "45s"; ValueError otherwise."""
+    m = _DURATION.match(text.strip().replace(" ", ""))
+    if not text.strip() or not m or not any(m.groups()):
+        raise ValueError(text)
+    d, h, mi, s = (int(g or 0) for g in m.groups())
+    return ((d * 24 + h) * 60 + mi) * 60 + s
+
+
+def duration(v: Any) -> str | None:
+    try:
+        seconds = parse_duration(v)
+    except ValueError:
+        return f'"{v}" is not a duration such as "30s", "15m", "6h", "1d" or "1h30m"'
+    return None if seconds >= 1 else "must be at least 1s"
+
+
+def css_selector(v: Any) -> str | None:
+    """A selector soupsieve can compile (checked at load time, not at the first pass)."""
+    if not v:
+        return None
+    import soupsieve
+
+    try:
+        soupsieve.compile(v)
+    except soupsieve.SelectorSyntaxError as e:
+        return f'"{v}" is not a valid CSS selector: {str(e).splitlines()[0]}'
+    return None

@@ -1,0 +1,91 @@
+"""The digests' outbox, beside the store: what was sent, what is pending.
+
+Exactly once, per ``[[digest]]``: an alert belongs to a digest when its
+topics meet the digest's (or the digest takes every topic; broken and
+recovered sources go to every digest).  It is pending until a send that
+carries it is marked ``sent``.  A send is written as ``sending`` with its
+alerts *before* the SMTP conversation and marked ``sent`` after it; a failed
+conversation deletes it; a crash in between leaves ``sending``, which does
+not count as delivered, so those alerts go out again next time.  watcher
+therefore errs towards one duplicate mail, never towards a lost alert: a
+federation can shrug off a mail twice, not a missed amendment.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from .config import Digest
+from .store import Alert, Store, utcnow
+
+FIRST_PERIOD = {"immediate": timedelta(days=1), "daily": timedelta(days=1), "weekly": timedelta(days=7)}
+
+
+def last_sent(store: Store, digest_id: str) -> dict[str, Any] | None:
+    rows = list(
+        store.db.query(
+            "SELECT * FROM sends WHERE digest_id = ? AND state = 'sent' ORDER BY id DESC LIMIT 1", [digest_id]
+        )
+    )
+    return rows[0] if rows else None
+
+
+def digest_start(store: Store, digest: Digest, now_utc: datetime) -> str:
+    """When this digest began (fixed the first time it is seen): one period
+    before that moment, so the first digest carries the latest news."""
+    row = store.db.execute("SELECT start FROM digests WHERE id = ?", [digest.id]).fetchone()
+    if row:
+        return str(row[0])
+    start = (now_utc - FIRST_PERIOD[digest.frequency]).isoformat(timespec="seconds")
+    store.db.execute("INSERT OR IGNORE INTO digests (id, start) VALUES (?, ?)", [digest.id, start])
+    return start
+
+
+def pending(store: Store, digest: Digest, start: str) -> list[Alert]:
+    """Alerts of this digest detected since it began and not yet in a sent digest."""
+    sql = (
+        "SELECT * FROM alerts a WHERE a.detected_at >= ? AND NOT EXISTS ("
+        " SELECT 1 FROM send_items i JOIN sends s ON s.id = i.send_id"
+        " WHERE i.alert_id = a.id AND s.digest_id = ? AND s.state = 'sent')"
+    )
+    args: list[Any] = [start, digest.id]
+    if digest.topics:
+        # Topics filtered in SQL: only this digest's alerts are decoded.
+        marks = ", ".join("?" for _ in digest.topics)
+        sql += f" AND (a.kind IN ('source_broken', 'recovered') OR EXISTS (SELECT 1 FROM json_each(a.topics) WHERE value IN ({marks})))"
+        args.extend(digest.topics)
+    return [Alert.from_row(r) for r in store.db.query(sql + " ORDER BY a.id", args)]
+
+
+def begin_send(store: Store, digest: Digest, alerts: list[Alert], period_start: str, message_id: str) -> int:
+    """Write the send as 'sending' with its alerts, before talking to SMTP."""
+    with store.atomic():
+        send_id = int(
+            store.db["sends"]
+            .insert(
+                {
+                    "digest_id": digest.id,
+                    "state": "sending",
+                    "message_id": message_id,
+                    "created_at": utcnow(),
+                    "period_start": period_start,
+                    "alert_count": len(alerts),
+                }
+            )
+            .last_pk
+        )
+        store.db["send_items"].insert_all(
+            [{"send_id": send_id, "alert_id": a.id} for a in alerts], pk=("send_id", "alert_id")
+        )
+    return send_id
+
+
+def finish_send(store: Store, send_id: int, *, error: str | None = None) -> None:
+    """Mark a send delivered, or forget it (its alerts stay pending)."""
+    with store.atomic():
+        if error is None:
+            store.db["sends"].update(send_id, {"state": "sent", "sent_at": utcnow()})
+        else:
+            store.db.execute("DELETE FROM send_items WHERE send_id = ?", [send_id])
+            store.db["sends"].update(send_id, {"state": "failed", "error": error})
