@@ -40,10 +40,11 @@ import tempfile
 import threading
 import time
 import tracemalloc
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -77,7 +78,7 @@ class Site:
             def log_message(self, *a: object) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 body = site.pages.get(self.path)
                 with site.lock:
                     site.requests += 1
@@ -265,10 +266,8 @@ def build_archive(db_path: Path, n_alerts: int, n_versions: int) -> float:
     con.execute("PRAGMA synchronous=OFF")
     con.execute("PRAGMA journal_mode=WAL")
     rng = random.Random(458)
-    words = ("secret professionnel dépositaires confie révélé témoignage justice emprisonnement amende "
-             "CPAS centre public action sociale dossier social électronique concertation mineur vulnérable "
-             "procureur danger intégrité physique psychique loi décret ordonnance article alinéa").split()
-    now = datetime(2026, 11, 30, tzinfo=timezone.utc)
+    words = ["secret", "professionnel", "dépositaires", "confie", "révélé", "témoignage", "justice", "emprisonnement", "amende", "CPAS", "centre", "public", "action", "sociale", "dossier", "social", "électronique", "concertation", "mineur", "vulnérable", "procureur", "danger", "intégrité", "physique", "psychique", "loi", "décret", "ordonnance", "article", "alinéa"]
+    now = datetime(2026, 11, 30, tzinfo=UTC)
     n_docs = max(1, n_versions // 100)
     con.execute("INSERT INTO sources (id, kind, url, title, state) VALUES ('bench', 'justel', 'https://example.org/', 'Bench', 'ok')")
     con.executemany(
@@ -374,7 +373,7 @@ def bench_digest(work: Path, n_alerts: int, n_digests: int) -> dict[str, Any]:
     topics = [f"t{i}" for i in range(20)]
     rng = random.Random(5)
     con.executemany("UPDATE alerts SET topics = ?, detected_at = ? WHERE id = ?",
-                    ((json.dumps([rng.choice(topics)]), datetime.now(timezone.utc).isoformat(), i) for i in range(1, n_alerts + 1)))
+                    ((json.dumps([rng.choice(topics)]), datetime.now(UTC).isoformat(), i) for i in range(1, n_alerts + 1)))
     con.commit()
     con.close()
     cfg = work / "digest.toml"

@@ -6,6 +6,7 @@ them in place and skip, saying why, when they are absent.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -15,10 +16,11 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -133,7 +135,7 @@ class LocalServer:
             def log_message(self, *args: object) -> None:  # keep test output clean
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_GET(self) -> None:
                 server.requests.append((self.path, dict(self.headers)))
                 server.times.append((self.path, time.monotonic()))
                 seq = server.sequences.get(self.path)
@@ -158,10 +160,9 @@ class LocalServer:
                 for k, v in route.headers.items():
                     self.send_header(k, v)
                 self.end_headers()
-                try:
+                # The client may be killed or stopped on purpose (crash and SIGTERM tests).
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self.wfile.write(route.body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client was killed or stopped on purpose (crash and SIGTERM tests)
 
         return Handler
 

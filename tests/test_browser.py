@@ -7,13 +7,13 @@ A screenshot of an alert page is saved to test-artifacts/ for people to look at.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
+from test_web import archive, ids  # noqa: F401 -- the module-scoped archive fixture
 
 from conftest import ROOT, Watcher
-from test_web import archive, ids  # noqa: F401 -- the module-scoped archive fixture
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"

@@ -8,19 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from watcher.store import MIGRATIONS
-
 from conftest import (
     CODE_PENAL_OLD,
     ELI_HELP,
     LOI_1994_2024,
     LocalServer,
+    Watcher,
     code_penal_2024_page,
     code_penal_old_art454_459,
     recording,
     write_config,
-    Watcher,
 )
+from watcher.store import MIGRATIONS
 
 AMENDED_FROM = "d'un an à trois ans et d'une amende de cent euros à mille euros"
 AMENDED_TO = "de deux ans à cinq ans et d'une amende de cinq cents euros à cinq mille euros"

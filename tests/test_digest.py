@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import email
 import email.policy
+from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from aiosmtpd.controller import Controller
 
 import synthetic
-from conftest import free_port, CODE_PENAL_OLD, LocalServer, Watcher, recording
+from conftest import CODE_PENAL_OLD, LocalServer, Watcher, free_port, recording
 
 AMENDED_FROM = "d'un an à trois ans et d'une amende de cent euros à mille euros"
 AMENDED_TO = "de deux ans à cinq ans et d'une amende de cinq cents euros à cinq mille euros"
@@ -24,13 +24,13 @@ class Inbox:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
         if address.startswith("gone@"):
             return "550 5.1.1 no such mailbox"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
         self.messages.append(email.message_from_bytes(envelope.original_content, policy=email.policy.default))  # type: ignore[arg-type]
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 Message accepted for delivery"
@@ -212,8 +212,8 @@ def test_scraped_text_cannot_inject_headers_or_html(tmp_path: Path, server: Loca
 def test_crash_between_sending_and_recording_sends_at_most_one_duplicate(watched: Watcher, smtp: Smtp) -> None:
     """The outbox is written before SMTP; a crash before it is marked sent
     leaves it 'sending', which does not count: the alert goes out again once."""
-    from watcher.config import load
     from watcher import outbox
+    from watcher.config import load
     from watcher.notify import digest as contents
     from watcher.notify.mailer import message, send
     from watcher.store import Store

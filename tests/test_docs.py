@@ -9,6 +9,7 @@ import pytest
 from conftest import ROOT, run_watcher
 from watcher.cli import cli
 from watcher.config import TABLES
+from watcher.sources import kinds
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 COMMANDS = sorted(cli.commands)
@@ -35,7 +36,8 @@ def test_every_command_is_in_the_readme(command: str) -> None:
 
 @pytest.mark.parametrize(
     "table, key",
-    [(t, k.name) for t, keys in TABLES.items() for k in keys],
+    [(t, k.name) for t, keys in TABLES.items() for k in keys]
+    + [("source", k.name) for kind in kinds().values() for k in kind.keys],
 )
 def test_every_config_key_is_documented(table: str, key: str) -> None:
     header = {
@@ -48,6 +50,6 @@ def test_every_config_key_is_documented(table: str, key: str) -> None:
 
 def test_readme_test_command_is_what_ci_runs() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    command = "sh scripts/install-test-deps && python3 -m pip install -q -e '.[test]' && python3 -m pytest"
+    command = "sh scripts/install-test-deps && python3 -m pip install -q -e '.[test]' && python3 -m ruff check && python3 -m mypy && python3 -m pytest"
     assert command in README and command in ci
 

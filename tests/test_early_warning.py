@@ -103,7 +103,7 @@ def test_moniteur_amending_body_raises_one_alert(tmp_path: Path, server: LocalSe
 def test_moniteur_catches_up_missed_days_within_the_bound(tmp_path: Path, server: LocalServer) -> None:
     base = server.url("/cgi/summary.pl?language=fr")
     today = brussels_today()
-    for back in range(0, 6):
+    for back in range(6):
         serve_day(server, base, today - timedelta(days=back), {synthetic.MB_OTHER: [(f"202600010{back}", "SPF", f"Arrêté {back}")]})
     w = Watcher(tmp_path, server, src("mb", "moniteur", base, "catch_up_days = 3"), topics=TOPICS)
     w.check()
@@ -149,7 +149,7 @@ def test_moniteur_justel_page_at_the_summary_url_is_broken(tmp_path: Path, serve
 def test_moniteur_weekdays_without_any_publication_mean_a_changed_page(tmp_path: Path, server: LocalServer) -> None:
     base = server.url("/cgi/summary.pl?language=fr")
     today = brussels_today()
-    for back in range(0, 10):
+    for back in range(10):
         serve_day(server, base, today - timedelta(days=back), {synthetic.MB_OTHER: []})
     w = Watcher(tmp_path, server, src("mb", "moniteur", base), topics=TOPICS)
     w.check()  # one empty day: fine (a holiday, a Sunday)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import LocalServer, Route
-from watcher.errors import FetchError, TransientFetchError
 from watcher.config import Settings
+from watcher.errors import FetchError, TransientFetchError
 from watcher.http import Http, user_agent
 
 
@@ -107,7 +107,7 @@ def test_robots_disallow_is_honoured_and_cached(server: LocalServer) -> None:
     t = FakeTime()
     http = Http(Settings(host_delay=0, retries=0), clock=t.clock, sleep=t.sleep)
     http.get(ok)
-    with pytest.raises(FetchError, match="robots.txt .* disallows"):
+    with pytest.raises(FetchError, match=r"robots\.txt .* disallows"):
         http.get(private)
     http.get(ok)
     paths = [p for p, _ in server.requests]
@@ -129,7 +129,7 @@ def test_missing_robots_allows_everything_and_broken_robots_is_transient(server:
     url = server.serve("/p", b"x")
     Http(Settings(host_delay=0, retries=0)).get(url)  # robots.txt is a 404 here
     server.serve("/robots.txt", b"oops", status=503)
-    with pytest.raises(TransientFetchError, match="robots.txt"):
+    with pytest.raises(TransientFetchError, match=r"robots\.txt"):
         Http(Settings(host_delay=0, retries=0)).get(url)
 
 

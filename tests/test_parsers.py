@@ -19,8 +19,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import ELI_HELP, recording
 
+from conftest import ELI_HELP, recording
 from watcher.errors import ParseError
 from watcher.sources.chamber import Listed, parse_dossier, parse_recent
 from watcher.sources.feed import parse_feed

@@ -7,6 +7,7 @@ arrival times (a politeness guarantee, not a speed claim).
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import signal
@@ -72,7 +73,7 @@ def test_run_schedules_checks_and_stops_cleanly_on_sigterm(tmp_path: Path, serve
         assert res.code == 1 and "in use by watcher process" in res.err
         t0 = time.monotonic()
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=15)
+        _out, err = proc.communicate(timeout=15)
         stopped_in = time.monotonic() - t0
     finally:
         if proc.poll() is None:
@@ -102,7 +103,7 @@ def test_per_host_spacing_holds_across_sources(tmp_path: Path, server: LocalServ
         proc.send_signal(signal.SIGTERM)
         proc.communicate(timeout=15)
     times = [t for _, t in server.times]
-    gaps = [later - earlier for earlier, later in zip(times, times[1:])]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
     assert len({p for p, _ in server.times} & {"/a", "/b", "/c"}) == 3
     assert min(gaps) >= 0.39, gaps
 

@@ -7,15 +7,15 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import feedparser
 import pytest
 import requests
 
 import synthetic
-from conftest import free_port, CODE_PENAL_OLD, LocalServer, Watcher, recording
+from conftest import CODE_PENAL_OLD, LocalServer, Watcher, free_port, recording
 
 AMENDED_FROM = "d'un an à trois ans et d'une amende de cent euros à mille euros"
 AMENDED_TO = "de deux ans à cinq ans et d'une amende de cinq cents euros à cinq mille euros"
@@ -170,7 +170,7 @@ def test_api_is_the_cli_json(archive: tuple[Watcher, str]) -> None:
 
 
 def test_feeds_parse_back_with_their_diffs(archive: tuple[Watcher, str]) -> None:
-    w, base = archive
+    _w, base = archive
     feed = feedparser.parse(requests.get(f"{base}/feed.atom", timeout=10).content)
     assert feed.version == "atom10" and not feed.bozo
     titles = [e.title for e in feed.entries]

@@ -3,12 +3,31 @@
 Public API::
 
     from watcher import load_config, parse_law, word_diff
+
+The names are imported on first use, so that importing any part of the
+package (``watcher.http`` needs ``__version__``) never drags in the rest.
 """
+
+from __future__ import annotations
+
+from typing import Any
 
 __version__ = "0.1.0"
 
-from .config import load as load_config  # noqa: E402
-from .diff import word_diff  # noqa: E402
-from .sources.justel import parse_law  # noqa: E402
-
 __all__ = ["__version__", "load_config", "parse_law", "word_diff"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "load_config":
+        from .config import load
+
+        return load
+    if name == "word_diff":
+        from .diff import word_diff
+
+        return word_diff
+    if name == "parse_law":
+        from .sources.justel import parse_law
+
+        return parse_law
+    raise AttributeError(f"module 'watcher' has no attribute {name!r}")

@@ -137,7 +137,7 @@ def apply_snapshot(
             "title": doc.title, "url": doc.url, "heading": doc.heading, "number": doc.number,
             "reason": "; ".join(r.text("en") for r in doc.reason),
         }
-        target = dict(meta, ref=doc.ref, published=None)
+        target: dict[str, Any] = dict(meta, ref=doc.ref, published=None)
         if current is None:
             doc_id = store.insert_document(
                 dict(meta, source_id=source.id, key=doc.key, ref=doc.ref, present=1, first_seen=when, last_seen=when)
@@ -224,7 +224,15 @@ def apply_stream(
         new_events = [e for e in doc.events if e not in current.events]
         if not (text_changed or status_changed or new_events):
             store.touch_version(current.current_version or 0, when)
-            store.update_document(current.id, last_seen=when, present=1)
+            if current.tracked or not hits.topics:
+                store.update_document(current.id, last_seen=when, present=1)
+                continue
+            # Same text, but it touches a topic now: the operator changed the
+            # topics (the source's fingerprint forced this full read).
+            store.update_document(current.id, last_seen=when, present=1, tracked=1, topics=json.dumps(list(topics)))
+            if not baseline:
+                w.alert("new", dict(meta, id=current.id, ref=doc.ref), None, doc.text, Reason("item_started_matching"),
+                        topics=hits.topics, hits=hits, evidence=ev)
             continue
         store.update_document(
             current.id,

@@ -256,6 +256,42 @@ def status(state: State, as_json: bool) -> None:
 
 
 @cli.command(context_settings=CONTEXT)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array of {kind, description, mode, keys}.")
+def kinds(as_json: bool) -> None:
+    """List the source kinds, what each reads and the keys a [[source]] of that kind takes.
+
+    Needs no configuration file. Every kind also takes the common keys (id,
+    kind, url, title, topics, enabled, every, cron); --json lists them too.
+
+    \b
+    Example:
+      watcher kinds
+      watcher kinds --json
+    """
+    import textwrap
+
+    from .config import COMMON_SOURCE_KEYS
+    from .keys import Key
+    from .sources import kinds as declared
+
+    if as_json:
+        click.echo(json.dumps([k.as_json(COMMON_SOURCE_KEYS) for k in declared().values()], ensure_ascii=False, indent=2))
+        return
+
+    def describe(k: Key) -> str:
+        default = "required" if k.required else f"default {json.dumps(list(k.default) if isinstance(k.default, tuple) else k.default, ensure_ascii=False)}"
+        return f"    {k.name} ({k.type}, {default}): {k.help}"
+
+    click.echo("Every kind takes: " + ", ".join(k.name for k in COMMON_SOURCE_KEYS) + "\n")
+    for k in declared().values():
+        click.echo(f"{k.name} ({k.mode})")
+        click.echo(textwrap.fill(k.description, 96, initial_indent="  ", subsequent_indent="  "))
+        for key in k.keys:
+            click.echo(textwrap.fill(describe(key), 96, subsequent_indent="      "))
+        click.echo()
+
+
+@cli.command(context_settings=CONTEXT)
 @click.argument("source_id")
 @click.argument("ref")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of versions.")
@@ -297,14 +333,11 @@ def history(state: State, source_id: str, ref: str, as_json: bool) -> None:
         return
     click.echo(f"{doc.title}  ({'present' if doc.present else 'no longer watched'})")
     click.echo(doc.url or "")
-    previous = None
-    for v in out:
-        click.echo(f"\nversion {v['version']}: seen {v['first_seen']} .. {v['last_seen']}")
-        if previous is None:
-            click.echo(v["text"])
-        else:
-            click.echo(render_text(word_diff(previous, v["text"])))
-        previous = v["text"]
+    previous: str | None = None
+    for n, v in enumerate(versions, 1):
+        click.echo(f"\nversion {n}: seen {local(v.first_seen, tz)} .. {local(v.last_seen, tz)}")
+        click.echo(v.text if previous is None else render_text(word_diff(previous, v.text)))
+        previous = v.text
 
 
 @cli.command(context_settings=CONTEXT)

@@ -9,8 +9,8 @@ Tokens are words, blanks and single punctuation marks, so that
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from difflib import SequenceMatcher
-from typing import Sequence
 
 _TOKEN = re.compile(r"\w+|[^\w\s]|\s+")
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from email.utils import parsedate_to_datetime
-from typing import Callable
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 

@@ -10,8 +10,9 @@ these declarations, so a default or a help text is written in one place.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 Check = Callable[[Any], "str | None"]
@@ -45,10 +46,10 @@ class Key:
 
 def setting(
     default: Any = MISSING,
-    help: str = "",  # noqa: A002 -- the word a reader expects
+    help: str = "",
     *,
     check: Check | None = None,
-    type: str | None = None,  # noqa: A002
+    type: str | None = None,
     name: str | None = None,
     shown_default: str = "",
 ) -> Any:

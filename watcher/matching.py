@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .config import Topic
 from .text import _typography, normalize_ref
@@ -189,7 +189,7 @@ def _numbers(listing: str, folded: str, offset: int) -> tuple[set[str], int]:
     items = list(_LIST_ITEM.finditer(listing))
     numbers: list[str] = []
     end = offset
-    for i, it in enumerate(items):
+    for _i, it in enumerate(items):
         num = normalize_ref(it.group("num"))
         sep = (it.group("sep") or "").strip()
         if sep == ",":

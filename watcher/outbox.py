@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from .config import Digest
-from .store import Alert, Store, utcnow
+from .store import Alert, Store, _pk, utcnow
 
 FIRST_PERIOD = {"immediate": timedelta(days=1), "daily": timedelta(days=1), "weekly": timedelta(days=7)}
 
@@ -61,8 +61,8 @@ def pending(store: Store, digest: Digest, start: str) -> list[Alert]:
 def begin_send(store: Store, digest: Digest, alerts: list[Alert], period_start: str, message_id: str) -> int:
     """Write the send as 'sending' with its alerts, before talking to SMTP."""
     with store.atomic():
-        send_id = int(
-            store.db["sends"]
+        send_id = _pk(
+            store.db.table("sends")
             .insert(
                 {
                     "digest_id": digest.id,
@@ -75,7 +75,7 @@ def begin_send(store: Store, digest: Digest, alerts: list[Alert], period_start: 
             )
             .last_pk
         )
-        store.db["send_items"].insert_all(
+        store.db.table("send_items").insert_all(
             [{"send_id": send_id, "alert_id": a.id} for a in alerts], pk=("send_id", "alert_id")
         )
     return send_id
@@ -85,7 +85,7 @@ def finish_send(store: Store, send_id: int, *, error: str | None = None) -> None
     """Mark a send delivered, or forget it (its alerts stay pending)."""
     with store.atomic():
         if error is None:
-            store.db["sends"].update(send_id, {"state": "sent", "sent_at": utcnow()})
+            store.db.table("sends").update(send_id, {"state": "sent", "sent_at": utcnow()})
         else:
             store.db.execute("DELETE FROM send_items WHERE send_id = ?", [send_id])
-            store.db["sends"].update(send_id, {"state": "failed", "error": error})
+            store.db.table("sends").update(send_id, {"state": "failed", "error": error})

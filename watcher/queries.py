@@ -173,7 +173,7 @@ def payload(store: Store, sha: str) -> bytes | None:
         return None
     try:
         return store.payload(sha)
-    except Exception:  # noqa: BLE001 -- unknown sha: a 404, not a 500
+    except Exception:
         return None
 
 

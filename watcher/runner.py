@@ -71,6 +71,6 @@ def _check_one(store: Store, http: Http, config: Config, source: Source, matcher
         return CheckResult(source.id, False, "failing", error=str(e))
     except Interrupted:
         raise
-    except Exception as e:  # noqa: BLE001 -- a bug in one adapter must not stop the others
+    except Exception as e:
         log.exception("%s: internal error", source.id)
         return CheckResult(source.id, False, "failing", error=f"internal error: {type(e).__name__}: {e}")

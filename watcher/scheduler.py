@@ -17,10 +17,10 @@ import logging
 import signal
 import threading
 import time
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Callable, Iterator
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -30,9 +30,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from .config import Config, Source
 from .errors import Interrupted
 from .http import Http
-from .notify.run import send_due
 from .keys import parse_duration
 from .matching import Matcher
+from .notify.run import send_due
 from .runner import check_all
 from .store import Store
 
@@ -85,7 +85,7 @@ class Runner:
                 store.close()
         except Interrupted:
             log.info("%s interrupted by the stop request; nothing of it was written", what)
-        except Exception:  # noqa: BLE001 -- a job must never kill the scheduler
+        except Exception:
             log.exception("%s failed", what)
         finally:
             with self._active_lock:
@@ -106,7 +106,7 @@ class Runner:
                     send_due(store, self.config, list(self.config.digests), only_immediate=True)
             job = self.scheduler.get_job(source_id)
             if job is not None and job.next_run_time is not None:
-                store.update_source(source_id, next_run=job.next_run_time.astimezone(timezone.utc).isoformat(timespec="seconds"))
+                store.update_source(source_id, next_run=job.next_run_time.astimezone(UTC).isoformat(timespec="seconds"))
 
     def _digests(self) -> None:
         if self.stop.is_set():
@@ -125,7 +125,7 @@ class Runner:
                 # The first check of each source runs at once.
                 self.scheduler.add_job(
                     self._check, trigger_for(source, self.config), args=[source.id], id=source.id,
-                    name=source.id, next_run_time=datetime.now(timezone.utc),
+                    name=source.id, next_run_time=datetime.now(UTC),
                 )
                 log.info("scheduled %s (%s)", source.id, source.cron or source.every or self.config.settings.every)
         finally:
@@ -141,7 +141,7 @@ class Runner:
             )
         if self.config.digests:
             # A digest whose time passed while watcher was down goes out now.
-            self.scheduler.add_job(self._digests, id="digest:catch-up", next_run_time=datetime.now(timezone.utc))
+            self.scheduler.add_job(self._digests, id="digest:catch-up", next_run_time=datetime.now(UTC))
         self.scheduler.start()
 
     def run_until_stopped(self, install_signals: bool = True) -> int:

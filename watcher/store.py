@@ -24,10 +24,11 @@ import hashlib
 import json
 import sqlite3
 import zlib
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import sqlite_utils
 
@@ -35,8 +36,17 @@ from .errors import StoreError
 from .reasons import Reason, legacy_code
 
 
+def _pk(value: Any) -> int:
+    """The integer primary key sqlite-utils returns (typed as "any key")."""
+    return int(value)
+
+
+def _in_transaction(conn: sqlite3.Connection) -> bool:
+    return conn.in_transaction
+
+
 def utcnow() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def sha256(data: bytes) -> str:
@@ -192,8 +202,8 @@ def _m3_search(db: sqlite_utils.Database) -> None:
     # Full-text search for the archive, kept in step by triggers; accents
     # folded so "electronique" finds "électronique".
     tokenize = "unicode61 remove_diacritics 2"
-    db["alerts"].enable_fts(["title", "reason", "snippet", "before", "after"], create_triggers=True, tokenize=tokenize)
-    db["versions"].enable_fts(["text"], create_triggers=True, tokenize=tokenize)
+    db.table("alerts").enable_fts(["title", "reason", "snippet", "before", "after"], create_triggers=True, tokenize=tokenize)
+    db.table("versions").enable_fts(["text"], create_triggers=True, tokenize=tokenize)
 
 
 def _m4_digest_start(db: sqlite_utils.Database) -> None:
@@ -250,7 +260,7 @@ class Alert:
     before: str | None = None
     after: str | None = None
     diff: tuple[tuple[str, str], ...] = ()
-    reason: Reason = Reason("legacy", {"text": ""})
+    reason: Reason = field(default_factory=lambda: Reason("legacy", {"text": ""}))
     fetch_id: int | None = None
     sha256: str | None = None
     hit: str = ""  # a search result's highlighted excerpt
@@ -378,7 +388,7 @@ class Store:
         self.path = path
 
     @classmethod
-    def open_readonly(cls, path: str | Path) -> "Store":
+    def open_readonly(cls, path: str | Path) -> Store:
         """For the archive: no write can happen through this connection."""
         path = Path(path)
         if not path.exists():
@@ -391,7 +401,7 @@ class Store:
             raise StoreError(f"{path}: cannot use database: {e}") from None
 
     @classmethod
-    def open(cls, path: str | Path, *, create: bool = True) -> "Store":
+    def open(cls, path: str | Path, *, create: bool = True) -> Store:
         path = Path(path)
         if not create and not path.exists():
             raise StoreError(f"no database at {path} yet; run `watcher check` first")
@@ -456,7 +466,7 @@ class Store:
         try:
             yield
         except BaseException:
-            if conn.in_transaction:
+            if _in_transaction(conn):  # read again: the statement that failed may have ended it
                 conn.execute("ROLLBACK")
             raise
         else:
@@ -513,7 +523,7 @@ class Store:
     def save_validators(
         self, source_id: str, url: str, etag: str | None, last_modified: str | None, digest: str, config_hash: str
     ) -> None:
-        self.db["http_cache"].upsert(
+        self.db.table("http_cache").upsert(
             {
                 "source_id": source_id,
                 "url": url,
@@ -588,14 +598,14 @@ class Store:
         ]
 
     def insert_document(self, values: dict[str, Any]) -> int:
-        return int(self.db["documents"].insert(values).last_pk)
+        return _pk(self.db.table("documents").insert(values).last_pk)
 
     def update_document(self, doc_id: int, **values: Any) -> None:
-        self.db["documents"].update(doc_id, values)
+        self.db.table("documents").update(doc_id, values)
 
     def insert_version(self, values: dict[str, Any]) -> int:
         values = dict(values, notes=json.dumps(list(values.get("notes", ())), ensure_ascii=False))
-        return int(self.db["versions"].insert(values).last_pk)
+        return _pk(self.db.table("versions").insert(values).last_pk)
 
     def touch_version(self, version_id: int, when: str) -> None:
         self.db.execute("UPDATE versions SET last_seen = ? WHERE id = ?", [when, version_id])
@@ -627,7 +637,7 @@ class Store:
         values["matches"] = json.dumps(list(values.get("matches", ())), ensure_ascii=False)
         if values.get("diff") is not None:
             values["diff"] = json.dumps(values["diff"], ensure_ascii=False)
-        return int(self.db["alerts"].insert(values).last_pk)
+        return _pk(self.db.table("alerts").insert(values).last_pk)
 
     def alerts(self, *, source_id: str | None = None, since: str | None = None) -> list[Alert]:
         """Alerts, oldest first."""

@@ -11,6 +11,7 @@ import html
 import re
 import unicodedata
 
+
 def decode_html(data: bytes) -> str:
     """Decode a page's bytes, trusting the bytes and never the declaration.
 
@@ -37,7 +38,7 @@ def decode_html(data: bytes) -> str:
 # Control characters have no place in text people read, are invalid in XML
 # (one would break an Atom feed) and \x01-\x03 are our own markers.
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CONTROL_BYTES = bytes([*range(0, 9), 11, 12, *range(14, 32), 127])
+_CONTROL_BYTES = bytes([*range(9), 11, 12, *range(14, 32), 127])
 
 
 _ENTITY_CONTROLS = re.compile("[\x00\x02-\x08\x0b\x0c\x0e-\x1f\x7f]")

@@ -7,7 +7,7 @@ this module assembles one message's content from them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from ..config import WEEKDAYS, Config, Digest
 from ..outbox import digest_start, last_sent, pending
@@ -68,7 +68,7 @@ def is_due(store: Store, digest: Digest, now: datetime, has_alerts: bool) -> boo
     slot = scheduled_time(digest, now)
     assert slot is not None
     sent = last_sent(store, digest.id)
-    if sent and datetime.fromisoformat(str(sent["sent_at"])) >= slot.astimezone(timezone.utc):
+    if sent and datetime.fromisoformat(str(sent["sent_at"])) >= slot.astimezone(UTC):
         return False
     return has_alerts or digest.send_empty
 
@@ -105,7 +105,7 @@ def checked_since(store: Store, config: Config, digest: Digest, since: str) -> t
 
 
 def build(store: Store, config: Config, digest: Digest, now_utc: datetime | None = None) -> Content:
-    now_utc = now_utc or datetime.now(timezone.utc)
+    now_utc = now_utc or datetime.now(UTC)
     since = period_start(store, digest, now_utc)
     alerts = pending(store, digest, digest_start(store, digest, now_utc))
     checked, broken = checked_since(store, config, digest, since)

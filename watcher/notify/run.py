@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from .. import outbox
 from ..config import Config, Digest
 from ..errors import SendError
 from ..store import Store
-from .. import outbox
 from . import digest as contents
 from .mailer import message, send, write_eml
 
@@ -42,7 +42,7 @@ def send_due(
     alerts stay pending for the real send.
     """
     tz = ZoneInfo(config.settings.timezone)
-    now_utc = datetime.now(timezone.utc)
+    now_utc = datetime.now(UTC)
     results: list[Outcome] = []
     for d in digests:
         if only_immediate and d.frequency != "immediate":

@@ -20,10 +20,11 @@ from __future__ import annotations
 import hashlib
 import importlib
 import pkgutil
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
-from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import FetchError
 from ..keys import Key
@@ -49,7 +50,7 @@ class Kind:
     name: str
     description: str
     mode: Literal["snapshot", "stream"]
-    collect: Callable[["Context"], "Parsed"]
+    collect: Callable[[Context], Parsed]
     keys: tuple[Key, ...] = ()
     parse_keys: tuple[str, ...] | None = None
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from bs4 import BeautifulSoup
 
 
-def soup(data: bytes) -> "BeautifulSoup":
+def soup(data: bytes) -> BeautifulSoup:
     """The page's bytes, decoded as :func:`watcher.text.decode_html` does, as a tree."""
     from bs4 import BeautifulSoup
 

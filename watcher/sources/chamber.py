@@ -117,7 +117,8 @@ def parse_dossier(data: bytes) -> Dossier:
         tds = tr.find_all("td", recursive=False)
         if len(tds) != 2:
             continue
-        label_cls, value_cls = tds[0].get("class") or [], tds[1].get("class") or []
+        label_cls: list[str] = list(tds[0].get("class") or [])
+        value_cls: list[str] = list(tds[1].get("class") or [])
         if "td0x" not in value_cls:
             continue
         label = collapse(tds[0].get_text(" "))

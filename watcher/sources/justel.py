@@ -20,10 +20,10 @@ in the notes (the 2024 redesign) leaves the text unchanged.
 
 from __future__ import annotations
 
+import functools
 import re
-from urllib.parse import parse_qs, urlsplit
-
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
 
 from ..errors import ParseError
 from ..keys import Key, nonempty_items
@@ -139,7 +139,7 @@ def parse_law(data: bytes, url: str = "") -> Law:
         url=url,
         layout=layout,
         language=language,
-        title=meta["title"],
+        title=meta["title"] or "",
         numac=meta["numac"],
         dossier=meta["dossier"],
         updated=meta["updated"],
@@ -241,13 +241,17 @@ def _article(ref: str, lines: list[str], heading: str) -> Article:
         # The cheap "in" tests keep the regexes off most lines.
         if "<" in line:
             found: list[str] = []
-            line = _INLINE_NOTE.sub(lambda m: _note_residue(m.group(0), found), line)
+            line = _INLINE_NOTE.sub(functools.partial(_note_residue_of, found=found), line)
             if found:
                 notes.extend(found)
                 line = " ".join(line.split())
         if line:
             body.append(line)
     return Article(ref=ref, number=number, text="\n".join(body), notes=tuple(notes), heading=heading)
+
+
+def _note_residue_of(m: re.Match[str], found: list[str]) -> str:
+    return _note_residue(m.group(0), found)
 
 
 def _note_residue(note: str, found: list[str]) -> str:
@@ -306,7 +310,7 @@ def _language(url: str, meta_html: str, text_html: str) -> str:
         parts = urlsplit(url)
         q = parse_qs(parts.query)
         for key in ("language", "lg_txt", "la"):
-            if key in q and q[key]:
+            if q.get(key):
                 v = q[key][0].lower()[:2]
                 if v in {"fr", "f"}:
                     return "fr"

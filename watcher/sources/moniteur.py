@@ -75,7 +75,7 @@ def parse_summary(data: bytes, url: str, day: str) -> list[Entry]:
         heading = collapse(h2.get_text(" ")) if h2 else ""
         authority = ""
         for el in section.select("p.list-item--subtitle, a.list-item--title"):
-            classes = el.get("class") or []
+            classes: list[str] = list(el.get("class") or [])
             if "list-item--subtitle" in classes:
                 authority = collapse(el.get_text(" "))
                 continue

@@ -10,11 +10,12 @@ ParseError: a broken source, never "no news".
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from ..keys import Key, css_selector
 from ..errors import ParseError
+from ..keys import Key, css_selector
 from ..text import collapse, parse_date
 from . import Context, Doc, Kind, Parsed
 from ._soup import soup as make_soup

@@ -24,7 +24,7 @@ are routed, and every answer carries a Content-Security-Policy.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -74,14 +74,16 @@ class Archive:
 
 
 def _archive() -> Archive:
-    return current_app.extensions["watcher"]  # type: ignore[no-any-return]
+    arc: Archive = current_app.extensions["watcher"]
+    return arc
 
 
 def _store() -> Store:
     """The request's read-only connection, opened on first use."""
     if "store" not in g:
         g.store = Store.open_readonly(_archive().db_path)
-    return g.store  # type: ignore[no-any-return]
+    store: Store = g.store
+    return store
 
 
 def _lang() -> str:
@@ -345,7 +347,7 @@ def _local_day(value: str, tz: ZoneInfo, *, next_day: bool = False) -> str:
         from datetime import timedelta
 
         day += timedelta(days=1)
-    return day.replace(tzinfo=tz).astimezone(timezone.utc).isoformat(timespec="seconds")
+    return day.replace(tzinfo=tz).astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _is_date(value: str) -> bool:
@@ -360,4 +362,4 @@ def _utc_day(value: str, tz: ZoneInfo) -> str:
     dt = datetime.fromisoformat(value)
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=tz)
-    return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return dt.astimezone(UTC).isoformat(timespec="seconds")

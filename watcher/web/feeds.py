@@ -7,7 +7,7 @@ HTML (type="html"), itself made of escaped text and our own <del>/<ins>.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
@@ -35,7 +35,7 @@ def atom(rows: list[Alert], base: str, title: str, self_path: str, topics: dict[
     ET.SubElement(feed, f"{{{ATOM}}}id").text = base + self_path
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=base + self_path)
     ET.SubElement(feed, f"{{{ATOM}}}link", rel="alternate", href=base)
-    updated = rows[0].detected_at if rows else datetime.now(timezone.utc).isoformat(timespec="seconds")
+    updated = rows[0].detected_at if rows else datetime.now(UTC).isoformat(timespec="seconds")
     ET.SubElement(feed, f"{{{ATOM}}}updated").text = updated
     author = ET.SubElement(feed, f"{{{ATOM}}}author")
     ET.SubElement(author, f"{{{ATOM}}}name").text = "watcher"
@@ -64,7 +64,7 @@ def atom(rows: list[Alert], base: str, title: str, self_path: str, topics: dict[
             body.append(f'<p><a href="{escape(official)}">{escape(official)}</a></p>')
         content = ET.SubElement(entry, f"{{{ATOM}}}content", type="html")
         content.text = _x("".join(body))
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return bytes(ET.tostring(feed, encoding="utf-8", xml_declaration=True))
 
 
 def response(body: bytes) -> Response:
