@@ -18,15 +18,12 @@ from urllib.parse import urlsplit
 Check = Callable[[Any], "str | None"]
 """Returns a problem ("must be at least 1") or None when the value is fine."""
 
-TYPES = ("str", "int", "float", "bool", "list[str]")
-
-
 @dataclass(frozen=True)
 class Key:
     """One configuration key: its name, type, default and help text."""
 
     name: str
-    type: str  # one of TYPES
+    type: str  # "str", "int", "float", "bool" or "list[str]"
     default: Any = None
     help: str = ""
     required: bool = False

@@ -664,15 +664,6 @@ class Store:
         rows = list(self.db.query("SELECT * FROM alerts WHERE id = ?", [alert_id]))
         return Alert.from_row(rows[0]) if rows else None
 
-    def count_present(self, source_id: str | None = None) -> int:
-        if source_id is None:
-            return int(self.db.execute("SELECT count(*) FROM documents WHERE present = 1").fetchone()[0])
-        return int(
-            self.db.execute(
-                "SELECT count(*) FROM documents WHERE source_id = ? AND present = 1", [source_id]
-            ).fetchone()[0]
-        )
-
     def present_counts(self) -> dict[str, int]:
         """Present documents per source, in one query."""
         return {
