@@ -31,12 +31,13 @@ from zoneinfo import ZoneInfo
 
 from .apply import apply_snapshot, apply_stream
 from .config import Config, Source
-from .errors import FetchError, ParseError
+from .errors import FetchError, Interrupted, ParseError, StoreError
 from .health import CheckResult, record_failure, record_success
 from .http import Http
 from .matching import Matcher, classify
 from .sources import Capture, Context, Parsed, kind
 from .store import Document, Store, utcnow
+from .text import one_line
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +90,25 @@ def check_source(
         log.info("%s: parse error: %s", source.id, e)
         with store.atomic():
             _record(store, source, ctx.captures, error=f"parse error: {e}")
-            for url in ctx.earned:
-                # A page we could not read must be fetched in full next time.
-                store.forget_validators(source.id, url)
+            _forget(store, source, ctx)
             return record_failure(store, config, source, f"parse error: {e}", at_once=True, when=started)
+    except (Interrupted, StoreError):
+        raise
+    except Exception as e:
+        # Counted like any failure (failing, then broken with its one alert),
+        # never "checked, unchanged"; the traceback is logged when the state
+        # changes, not on every pass.
+        error = f"internal error: {type(e).__name__}: {one_line(str(e))}"
+        with store.atomic():
+            _record(store, source, ctx.captures, error=error)
+            _forget(store, source, ctx)
+            before = (store.source(source.id) or {}).get("state")
+            result = record_failure(store, config, source, error, at_once=False, when=started)
+        if result.state != before:
+            log.error("%s: %s", source.id, error, exc_info=True)
+        else:
+            log.warning("%s: %s (again)", source.id, error)
+        return result
 
     with store.atomic():
         fetch_ids = _record(store, source, ctx.captures)
@@ -112,6 +128,12 @@ def check_source(
         )
         store.update_source(source.id, config_hash=fingerprint)
         return CheckResult(source.id, True, "ok", alerts=alerts + result.alerts)
+
+
+def _forget(store: Store, source: Source, ctx: Context) -> None:
+    """A page we could not read must be fetched in full next time."""
+    for url in ctx.earned:
+        store.forget_validators(source.id, url)
 
 
 def _record(store: Store, source: Source, captures: list[Capture], error: str | None = None) -> dict[str, int]:

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .store import Alert
+from .text import isolate
 
 
 def local(ts: str | None, tz: ZoneInfo) -> str | None:
@@ -23,6 +24,19 @@ def when(ts: str | None, tz: ZoneInfo) -> str:
     if not ts:
         return "—"
     return datetime.fromisoformat(ts).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def bidi_safe(value: Any) -> Any:
+    """Jinja ``finalize`` for pages and mail: every string shown is bidi-isolated
+    (a no-op unless it carries bidi controls); markup keeps its markup."""
+    if isinstance(value, str):
+        from markupsafe import Markup
+
+        isolated = isolate(value)
+        if isolated is value:
+            return value
+        return Markup(isolated) if isinstance(value, Markup) else isolated
+    return value
 
 
 def alert_json(a: Alert, tz: ZoneInfo) -> dict[str, Any]:

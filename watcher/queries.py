@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import StoreError
 from .store import Alert, Document, Store, Version
 
 PAGE_SIZE = 25
@@ -173,7 +175,7 @@ def payload(store: Store, sha: str) -> bytes | None:
         return None
     try:
         return store.payload(sha)
-    except Exception:
+    except (StoreError, zlib.error):  # unknown or unreadable: a 404, not a 500
         return None
 
 

@@ -44,6 +44,42 @@ _CONTROL_BYTES = bytes([*range(9), 11, 12, *range(14, 32), 127])
 _ENTITY_CONTROLS = re.compile("[\x00\x02-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+# What scraped text may never carry into comparisons, storage, pages or mail:
+# C0 controls but tab and newline, DEL, C1 controls (ESC, NUL, CSI …).
+_HOSTILE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidirectional controls (U+202E turns "exe.txt" into "txt.exe"): kept in
+# text, which readers may need, but isolated wherever it is shown, and
+# dropped from identities and links.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+FSI, PDI = "\u2068", "\u2069"
+
+
+def clean(text: str) -> str:
+    """Scraped text as watcher keeps it: no control characters (tab and
+    newline kept; a carriage return becomes a newline)."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _HOSTILE.sub("", text) if _HOSTILE.search(text) else text
+
+
+def clean_identity(text: str) -> str:
+    """An identity (guid, URL, numac …): :func:`clean`, without bidi controls or outer blanks."""
+    text = clean(text)
+    return _BIDI.sub("", text).strip() if _BIDI.search(text) else text.strip()
+
+
+def one_line(text: object) -> str:
+    """Any text as one clean line: no control characters, blanks collapsed."""
+    return " ".join(clean(str(text or "")).split())
+
+
+def isolate(text: str) -> str:
+    """``text`` wrapped in FSI … PDI when it holds bidi controls, so that they
+    cannot reorder what surrounds it on a page or in a mail (PDI also closes
+    any embedding or override left open inside)."""
+    return f"{FSI}{text}{PDI}" if _BIDI.search(text) else text
+
+
 def strip_controls(text: str) -> str:
     """``text`` without C0 control characters (tab and line breaks kept)."""
     return _CONTROLS.sub("", text) if _CONTROLS.search(text) else text

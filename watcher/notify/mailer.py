@@ -17,8 +17,9 @@ from pathlib import Path
 
 from ..config import Config, Digest, Smtp
 from ..errors import SendError
+from ..text import one_line
 from .digest import Content
-from .render import one_line, render, subject
+from .render import render, subject
 
 
 def message(config: Config, content: Content) -> EmailMessage:

@@ -17,7 +17,8 @@ from markupsafe import Markup
 
 from ..config import Config
 from ..diff import Ops, render_html, render_text
-from ..present import when
+from ..present import bidi_safe, when
+from ..text import one_line
 from .digest import Content
 
 LABELS: dict[str, dict[str, str]] = {
@@ -56,6 +57,7 @@ def _env() -> Environment:
         autoescape=select_autoescape(["html", "j2.html"], default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=bidi_safe,
     )
     return env
 
@@ -63,11 +65,6 @@ def _env() -> Environment:
 def html_diff(ops: Ops, context: int = 25) -> Markup:
     """Inline-styled HTML of a trimmed diff; every piece of text escaped."""
     return Markup(render_html(ops, context, del_style=DEL_STYLE, ins_style=INS_STYLE))
-
-
-def one_line(text: Any) -> str:
-    """Scraped text as one line: no CR, LF or other control characters."""
-    return " ".join(str(text or "").split())
 
 
 def subject(config: Config, content: Content) -> str:

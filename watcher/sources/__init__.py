@@ -30,6 +30,7 @@ from ..errors import FetchError
 from ..keys import Key
 from ..models import Fetched
 from ..reasons import Reason
+from ..text import clean, clean_identity, one_line
 
 if TYPE_CHECKING:
     from ..config import Source
@@ -84,6 +85,20 @@ class Doc:
     events: tuple[str, ...] = ()  # a dossier's sub-documents, a question's answers
     track: bool = False  # follow it whatever the topics say (a dossier page named in the config)
     sha256: str | None = None  # the payload it was read from, when not the main one
+
+    def __post_init__(self) -> None:
+        # Hygiene at the door, for every adapter: no control character in
+        # what is compared or stored, no bidi control in an identity or link.
+        for name in ("key", "ref", "number", "url"):
+            object.__setattr__(self, name, clean_identity(getattr(self, name)))
+        for name in ("title", "text", "heading"):
+            object.__setattr__(self, name, clean(getattr(self, name)))
+        object.__setattr__(self, "notes", tuple(clean(n) for n in self.notes))
+        object.__setattr__(self, "events", tuple(one_line(e) for e in self.events))
+        if self.status is not None:
+            object.__setattr__(self, "status", one_line(self.status))
+        if self.published is not None:
+            object.__setattr__(self, "published", clean_identity(self.published))
 
 
 @dataclass(frozen=True)

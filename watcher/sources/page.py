@@ -16,54 +16,72 @@ from urllib.parse import urljoin, urlsplit
 
 from ..errors import ParseError
 from ..keys import Key, css_selector
-from ..text import collapse, parse_date
+from ..text import collapse, one_line, parse_date
 from . import Context, Doc, Kind, Parsed
 from ._soup import soup as make_soup
 
 
-def parse_page(data: bytes, url: str, options: Mapping[str, Any]) -> list[Doc]:
-    """The items of a news page, found with the source's selectors (``options``)."""
+def parse_page(
+    data: bytes, url: str, options: Mapping[str, Any], warnings: list[str] | None = None
+) -> list[Doc]:
+    """The items of a news page, found with the source's selectors (``options``).
+
+    An item that cannot be read (a malformed link) is left out with a line
+    in ``warnings``; the other items are read."""
     o = {k.name: options.get(k.name, k.default) for k in KEYS}
     items = make_soup(data).select(o["item_selector"])
     if not items:
         raise ParseError(f'the item selector "{o["item_selector"]}" finds nothing on the page')
     found: dict[str, Doc] = {}
-    for item in items:
-        link = item if item.name == "a" and o["link_selector"] == "a" else item.select_one(o["link_selector"])
-        href = str(link.get("href") or "") if link is not None else ""
-        absolute = urljoin(url, href).split("#", 1)[0] if href else ""
-        if not absolute or urlsplit(absolute).scheme not in ("http", "https"):
+    for n, item in enumerate(items, 1):
+        try:
+            doc = _item(item, url, o)
+        except Exception as err:  # noqa: BLE001 -- one malformed item must not hide the others
+            if warnings is not None:
+                warnings.append(f"item {n} skipped ({type(err).__name__}: {one_line(str(err))[:200]})")
             continue
-        title_el = item.select_one(o["title_selector"]) if o["title_selector"] else link
-        title = collapse(title_el.get_text(" ")) if title_el is not None else ""
-        date_el = item.select_one(o["date_selector"]) if o["date_selector"] else None
-        text_el = item.select_one(o["text_selector"]) if o["text_selector"] else None
-        text = collapse(text_el.get_text(" ")) if text_el is not None else ""
-        date_text = collapse(date_el.get_text(" ")) if date_el is not None else ""
-        doc = Doc(
-            key=absolute,
-            ref=absolute,
-            number="",
-            title=title or absolute,
-            url=absolute,
-            text="\n".join(x for x in (title, date_text, text) if x),
-            published=parse_date(date_text) if date_text else None,
-        )
+        if doc is None:
+            continue
         # An image link and a title link to the same article are one item:
         # keep the one that says the most.
-        previous = found.get(absolute)
+        previous = found.get(doc.key)
         if previous is None or len(doc.text) > len(previous.text):
-            found[absolute] = doc
+            found[doc.key] = doc
     if not found:
         raise ParseError(f'the item selector "{o["item_selector"]}" matches, but no item has an http(s) link')
     return list(found.values())
+
+
+def _item(item: Any, url: str, o: Mapping[str, Any]) -> Doc | None:
+    link = item if item.name == "a" and o["link_selector"] == "a" else item.select_one(o["link_selector"])
+    href = str(link.get("href") or "") if link is not None else ""
+    absolute = urljoin(url, href.strip()).split("#", 1)[0] if href.strip() else ""
+    if not absolute or urlsplit(absolute).scheme not in ("http", "https"):
+        return None
+    title_el = item.select_one(o["title_selector"]) if o["title_selector"] else link
+    title = collapse(title_el.get_text(" ")) if title_el is not None else ""
+    date_el = item.select_one(o["date_selector"]) if o["date_selector"] else None
+    text_el = item.select_one(o["text_selector"]) if o["text_selector"] else None
+    text = collapse(text_el.get_text(" ")) if text_el is not None else ""
+    date_text = collapse(date_el.get_text(" ")) if date_el is not None else ""
+    return Doc(
+        key=absolute,
+        ref=absolute,
+        number="",
+        title=title or absolute,
+        url=absolute,
+        text="\n".join(x for x in (title, date_text, text) if x),
+        published=parse_date(date_text) if date_text else None,
+    )
 
 
 def collect(ctx: Context) -> Parsed:
     fetched = ctx.fetch(ctx.source.url, conditional=True)
     if fetched is None:
         return Parsed(None, "", ())
-    return Parsed(None, "", tuple(parse_page(fetched.content, fetched.final_url or ctx.source.url, ctx.source.options)))
+    warnings: list[str] = []
+    docs = parse_page(fetched.content, fetched.final_url or ctx.source.url, ctx.source.options, warnings)
+    return Parsed(None, "", tuple(docs), warnings=tuple(warnings))
 
 
 KEYS = (

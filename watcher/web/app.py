@@ -37,7 +37,7 @@ from .. import queries
 from ..config import Config
 from ..diff import word_diff
 from ..matching import Matcher
-from ..present import alert_json, when
+from ..present import alert_json, bidi_safe, when
 from ..reasons import Reason
 from ..store import Store, Version
 from . import feeds
@@ -329,6 +329,7 @@ def create_app(config: Config, db_path: Path, *, static_root: str | None = None)
         topics={t.id: t.title or t.id for t in config.topics},
         source_titles={s.id: s.title or s.id for s in config.sources},
     )
+    app.jinja_env.finalize = bidi_safe
     app.teardown_appcontext(_close_store)
     app.after_request(_security_headers)
     app.register_blueprint(pages, name="fr")
