@@ -96,6 +96,8 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     etag: bool = True
     delay: float = 0.0  # seconds the server waits before answering (bounded by the tests)
+    drip: float = 0.0  # seconds between two bytes of the body: a server that never quite finishes
+    short: int = 0  # bytes of the body left unsent while Content-Length counts them: a cut-off answer
 
 
 class LocalServer:
@@ -106,6 +108,7 @@ class LocalServer:
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.times: list[tuple[str, float]] = []  # (path, monotonic arrival time)
         self.sequences: dict[str, list[Route]] = {}
+        self.sent: dict[str, int] = {}  # body bytes written per path (dripped answers)
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
 
@@ -162,7 +165,19 @@ class LocalServer:
                 self.end_headers()
                 # The client may be killed or stopped on purpose (crash and SIGTERM tests).
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(route.body)
+                    if route.drip:
+                        # One byte at a time, for at most 60 s: the client is expected to give up long before.
+                        for i in range(min(len(route.body), int(60 / route.drip))):
+                            self.wfile.write(route.body[i : i + 1])
+                            self.wfile.flush()
+                            server.sent[self.path] = i + 1
+                            time.sleep(route.drip)
+                    elif route.short:
+                        self.wfile.write(route.body[: len(route.body) - route.short])
+                        self.wfile.flush()
+                        self.close_connection = True
+                    else:
+                        self.wfile.write(route.body)
 
         return Handler
 

@@ -102,6 +102,18 @@ class Settings:
     timeout: float = setting(30.0, "Seconds before an HTTP request is abandoned.", check=between(0, 3600, low_open=True))
     max_bytes: int = setting(20_000_000, "Largest response accepted, in bytes.", check=between(1000, 2_000_000_000))
     host_delay: float = setting(5.0, "Minimum seconds between two requests to the same host.", check=between(0, 3600))
+    deadline: float = setting(
+        120.0,
+        "Seconds one request may take in all, however slowly the server sends (the `timeout` applies to each read).",
+        check=between(1, 86400),
+    )
+    source_deadline: float = setting(
+        600.0,
+        "Seconds one source's pass may take in all (its requests and politeness waits); past it the pass fails "
+        "and is counted like any failure, so a `watcher check` never holds the database for longer than the sum "
+        "of its sources' deadlines.",
+        check=between(1, 86400),
+    )
     failures_before_broken: int = setting(
         3,
         "Consecutive fetch failures before a source is reported broken (a page that no longer parses is broken at once).",

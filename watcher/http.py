@@ -10,6 +10,7 @@ Nothing happens at import time; :class:`Http` is created by the CLI.
 
 from __future__ import annotations
 
+import http.client
 import logging
 import threading
 import time
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
 import requests
+import urllib3.exceptions as urllib3_exc
 
 from . import __version__
 from .config import Settings
@@ -69,6 +71,7 @@ class Http:
         self.backoff = s.backoff
         self.max_retry_after = s.max_retry_after
         self.robots = s.robots
+        self.deadline = s.deadline
         self.stop = stop or threading.Event()
         self._clock = clock
         self._sleep = sleep or self._interruptible_sleep
@@ -142,12 +145,17 @@ class Http:
         parser.parse(body.decode("utf-8", "replace").splitlines())
         return parser
 
-    def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> Fetched:
+    def get(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None, until: float | None = None
+    ) -> Fetched:
         """GET ``url`` politely, conditionally when validators are given.
 
         Returns a :class:`Fetched` (``not_modified`` on 304, with empty
         content) or raises :class:`FetchError` / :class:`TransientFetchError`
-        once the retries are spent.
+        once the retries are spent.  Each attempt has ``[settings] deadline``
+        seconds in all (the timeout applies to each read), and none starts
+        or goes on after ``until`` (a ``time.monotonic()`` instant: the
+        source's pass deadline).
         """
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -157,8 +165,10 @@ class Http:
         host = parts.netloc.lower()
         attempt = 0
         while True:
+            if until is not None and time.monotonic() >= until:
+                raise TransientFetchError(f"the source's pass deadline was reached before fetching {url}")
             try:
-                return self._get_once(url, host, etag, last_modified)
+                return self._get_once(url, host, etag, last_modified, until)
             except TransientFetchError as e:
                 wait = self.backoff * (2**attempt)
                 if e.retry_after is not None:
@@ -178,7 +188,9 @@ class Http:
                     self._sleep(wait)
                 # else: _get_once waits for the host, now blocked until Retry-After has passed
 
-    def _get_once(self, url: str, host: str, etag: str | None, last_modified: str | None) -> Fetched:
+    def _get_once(
+        self, url: str, host: str, etag: str | None, last_modified: str | None, until: float | None = None
+    ) -> Fetched:
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -186,14 +198,11 @@ class Http:
             headers["If-Modified-Since"] = last_modified
         self._wait_for_host(host)
         start = time.monotonic()
+        stop_at = start + self.deadline if until is None else min(start + self.deadline, until)
         try:
             resp = self.session.get(url, headers=headers, timeout=self.timeout, stream=True)
-        except requests.TooManyRedirects:
-            raise FetchError(f"more than {MAX_REDIRECTS} redirects") from None
-        except (requests.ConnectionError, requests.Timeout) as e:
-            raise TransientFetchError(f"{type(e).__name__}: {_short(e)}") from None
         except requests.RequestException as e:
-            raise FetchError(f"{type(e).__name__}: {_short(e)}") from None
+            raise _network_error(e, url, self.timeout) from None
         try:
             final = urlsplit(resp.url)
             if final.scheme not in ("http", "https"):
@@ -207,9 +216,11 @@ class Http:
                     raise TransientFetchError(msg, status=resp.status_code, retry_after=retry_after)
                 raise FetchError(msg, status=resp.status_code)
             else:
-                content = self._read_capped(resp)
+                content = self._read_capped(resp, stop_at, url)
         except requests.RequestException as e:
-            raise TransientFetchError(f"{type(e).__name__} while reading: {_short(e)}") from None
+            raise _network_error(e, url, self.timeout) from None
+        except (urllib3_exc.HTTPError, http.client.HTTPException, OSError) as e:
+            raise _network_error(e, url, self.timeout) from None
         finally:
             resp.close()
         ctype = resp.headers.get("Content-Type")
@@ -226,15 +237,24 @@ class Http:
             charset=_charset(ctype),
         )
 
-    def _read_capped(self, resp: requests.Response) -> bytes:
+    def _read_capped(self, resp: requests.Response, stop_at: float | None = None, url: str = "") -> bytes:
+        """The (decoded) body, at most ``max_bytes``, read by whatever the
+        server sends at a time so that a server dripping bytes meets the
+        deadline, and a stop request, within one read timeout."""
         declared = resp.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
             raise FetchError(f"response of {declared} bytes exceeds the {self.max_bytes}-byte cap")
         chunks: list[bytes] = []
         size = 0
-        for chunk in resp.iter_content(65536):
+        raw = resp.raw
+        while True:
             if self.stop.is_set():  # a slow download must not hold up a stop
                 raise Interrupted("stopping")
+            if stop_at is not None and time.monotonic() > stop_at:
+                raise TransientFetchError(f"no complete answer within the deadline from {url or resp.url} ({size} bytes read)")
+            chunk = raw.read1(65536, decode_content=True)
+            if not chunk:  # the end of the body
+                break
             size += len(chunk)
             if size > self.max_bytes:
                 raise FetchError(f"response exceeds the {self.max_bytes}-byte cap")
@@ -266,6 +286,38 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _short(e: Exception) -> str:
+def _network_error(e: BaseException, url: str, timeout: float) -> FetchError:
+    """One project message per network failure class, naming the URL."""
+    host = urlsplit(url).netloc
+    chain: list[BaseException] = []
+    cur: BaseException | None = e
+    while cur is not None and len(chain) < 8:
+        chain.append(cur)
+        cur = cur.__cause__ or cur.__context__ or (cur.args[0] if cur.args and isinstance(cur.args[0], BaseException) else None)
+    names = " ".join(type(x).__name__ for x in chain)
+    text = " ".join(str(x) for x in chain)
+    if isinstance(e, requests.TooManyRedirects):
+        return FetchError(f"more than {MAX_REDIRECTS} redirects from {url}")
+    if isinstance(e, (requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema)):
+        return FetchError(f"{url} redirected to an address that is not http(s); refused")
+    if isinstance(e, requests.exceptions.SSLError) or "SSLError" in names or "CERTIFICATE" in text:
+        return FetchError(f"TLS failed with {host} ({_short(chain[-1])}); the certificate or protocol is refused")
+    if "NameResolutionError" in names or "gaierror" in names or "Name or service not known" in text:
+        return TransientFetchError(f"DNS: the name {urlsplit(url).hostname} cannot be resolved")
+    if "ConnectionRefusedError" in names or "Connection refused" in text:
+        return TransientFetchError(f"connection refused by {host}")
+    if isinstance(e, (requests.Timeout, TimeoutError)) or "Timeout" in names or "timed out" in text:
+        return TransientFetchError(f"no answer from {host} within {timeout:g} s")
+    if (
+        isinstance(e, (requests.exceptions.ChunkedEncodingError, http.client.IncompleteRead))
+        or "IncompleteRead" in names or "ProtocolError" in names
+    ):
+        return TransientFetchError(f"{host} closed the connection before the end of the answer (short body) for {url}")
+    if isinstance(e, (requests.ConnectionError, OSError, urllib3_exc.HTTPError, http.client.HTTPException)):
+        return TransientFetchError(f"connection to {host} failed ({type(e).__name__}: {_short(e)})")
+    return FetchError(f"{url}: {type(e).__name__}: {_short(e)}")
+
+
+def _short(e: BaseException) -> str:
     text = str(e)
     return text if len(text) <= 300 else text[:297] + "..."

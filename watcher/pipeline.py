@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -75,6 +76,7 @@ def check_source(
         known=known,
         matches=lambda text: bool(classify(matcher, text, source.topics).topics),
         baseline=not row.get("baseline_at"),
+        until=time.monotonic() + config.settings.source_deadline,
     )
     started = now()
     try:

@@ -148,6 +148,7 @@ class Context:
         known: Mapping[str, Document],
         matches: Callable[[str], bool],
         baseline: bool,
+        until: float | None = None,
     ) -> None:
         self.source = source
         self.http = http
@@ -158,6 +159,7 @@ class Context:
         self.known = known  # documents already stored for this source, by key
         self.matches = matches  # does this text touch one of the source's topics?
         self.baseline = baseline  # first good pass: store, do not alert
+        self.until = until  # time.monotonic() by which the pass must be over
         self.captures: list[Capture] = []
         self.earned: dict[str, tuple[str | None, str | None, str]] = {}  # url -> validators to save
 
@@ -166,7 +168,7 @@ class Context:
         etag, modified = self._validators(url) if conditional else (None, None)
         started = self.now()
         try:
-            fetched = self.http.get(url, etag=etag, last_modified=modified)
+            fetched = self.http.get(url, etag=etag, last_modified=modified, until=self.until)
         except FetchError as e:
             self.captures.append(Capture(url, started, None, None, str(e)))
             raise

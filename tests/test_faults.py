@@ -1,0 +1,182 @@
+"""Never silent, never stuck: hostile pages and servers, and what watcher records."""
+
+from __future__ import annotations
+
+import email
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import synthetic
+from conftest import LocalServer, Route, Watcher
+from watcher.sources import Context, Kind, Parsed, kinds
+from watcher.sources.feed import parse_feed
+
+TOPICS = '[[topic]]\nid = "secret"\ntitle = "Secret"\nterms = ["secret professionnel", "beroepsgeheim"]\n'
+MAIL = (
+    '[smtp]\nhost = "127.0.0.1"\nport = 2525\nsecurity = "none"\nfrom = "veille@example.org"\n'
+    '[[digest]]\nid = "fed"\nto = ["fed@example.org"]\n'
+)
+ITEMS = [
+    ("https://x.example/1", "Le secret professionnel au CPAS", "https://x.example/1", "<p>Un avis.</p>"),
+    ("https://x.example/2", "Autre chose", "https://x.example/2", "<p>Rien à voir.</p>"),
+]
+
+
+def _crashy(ctx: Context) -> Parsed:
+    """A kind whose adapter has a bug: it raises on some pages."""
+    fetched = ctx.fetch(ctx.source.url)
+    assert fetched is not None
+    if b"BOOM" in fetched.content:
+        raise RuntimeError("boom in the adapter")
+    title, docs = parse_feed(fetched.content, ctx.source.url)
+    return Parsed(None, title, tuple(docs))
+
+
+@pytest.fixture
+def crashy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(kinds(), "crashy", Kind("crashy", "A test kind whose adapter raises.", "stream", _crashy))
+
+
+def _source(sid: str, kind: str, url: str, extra: str = "") -> str:
+    return f'[[source]]\nid = "{sid}"\nkind = "{kind}"\nurl = "{url}"\n{extra}\n'
+
+
+def _eml(folder: Path) -> str:
+    (path,) = folder.glob("*.eml")
+    msg = email.message_from_bytes(path.read_bytes())
+    for part in msg.walk():
+        if part.get_content_type() == "text/plain":
+            payload = part.get_payload(decode=True)
+            assert isinstance(payload, bytes)
+            return payload.decode("utf-8")
+    raise AssertionError("no text part")
+
+
+def test_an_adapter_crash_is_counted_then_broken_once_then_recovered(
+    tmp_path: Path, server: LocalServer, crashy: None
+) -> None:
+    url = server.serve("/feed", synthetic.rss(ITEMS))
+    w = Watcher(tmp_path, server, _source("fed-news", "crashy", url), topics=TOPICS + MAIL)
+    w.check()
+    server.serve("/feed", synthetic.rss(ITEMS).replace(b"</channel>", b"<!-- BOOM --></channel>"))
+    for n, state in ((1, "failing"), (2, "failing"), (3, "broken")):
+        w.check(expect=1)
+        st = w.status()["fed-news"]
+        assert (st["state"], st["consecutive_failures"]) == (state, n)
+        assert st["last_error"] == "internal error: RuntimeError: boom in the adapter"
+    w.check(expect=1)  # still broken: no second alert
+    broken = [a for a in w.alerts() if a["kind"] == "source_broken"]
+    assert len(broken) == 1 and broken[0]["reason_code"] == "source_broken"
+    assert "RuntimeError" in broken[0]["reason"]
+    out = tmp_path / "mail"
+    res = w("digest", "--dry-run", "--force", "--out", str(out))
+    assert res.code == 0, res.err
+    text = _eml(out)
+    broken_part = text.split("== Sources en panne ==", 1)[1]
+    assert "RWLP" in broken_part and "RuntimeError" in broken_part  # the feed's own title names the source
+    assert "RWLP" not in text.split("== Vérifié, inchangé ==", 1)[1].split("== Sources en panne ==")[0]
+    server.serve("/feed", synthetic.rss(ITEMS))
+    w.check()
+    assert [a["kind"] for a in w.alerts()] == ["source_broken", "recovered"]
+    assert w.status()["fed-news"]["state"] == "ok"
+
+
+def test_an_adapter_crash_logs_its_traceback_once_per_state_change(
+    tmp_path: Path, server: LocalServer, crashy: None
+) -> None:
+    url = server.serve("/feed", b"<rss><!-- BOOM --></rss>")
+    w = Watcher(tmp_path, server, _source("fed-news", "crashy", url), topics=TOPICS)
+    logs = [w("check").err for _ in range(4)]
+    tracebacks = [log.count("Traceback") for log in logs]
+    assert tracebacks == [1, 0, 1, 0]  # entering failing, then entering broken
+
+
+def test_one_malformed_item_is_skipped_and_the_others_are_read(tmp_path: Path, server: LocalServer) -> None:
+    page = (
+        b"<!-- SYNTHETIC news listing with one malformed link -->\n<html><body>"
+        b'<div class="n"><a href="/fr/nouvelles/a">Le secret professionnel des CPAS</a></div>'
+        b'<div class="n"><a href="http://[::1">Lien cass\xc3\xa9</a></div>'
+        b'<div class="n"><a href="/fr/nouvelles/b">Le beroepsgeheim in het OCMW</a></div>'
+        b"</body></html>"
+    )
+    url = server.serve("/fr/nouvelles", b'<html><body><div class="n"><a href="/x">Ancienne</a></div></body></html>')
+    w = Watcher(tmp_path, server, _source("miis", "page", url, 'item_selector = "div.n"\n'), topics=TOPICS)
+    w.check()
+    server.serve("/fr/nouvelles", page)
+    w.check()
+    assert sorted(a["url"] for a in w.alerts()) == [server.url("/fr/nouvelles/a"), server.url("/fr/nouvelles/b")]
+    st = w.status()["miis"]
+    assert st["state"] == "ok" and "item 2 skipped (ValueError" in st["warning"]
+
+
+@pytest.mark.parametrize(
+    "mutation",
+    [
+        pytest.param(lambda b: b.replace(b'encoding="UTF-8"', b'encoding="\xff"'), id="bogus-encoding"),
+        pytest.param(lambda b: b.replace(b"Autre chose", b"Autre &#x110000; chose"), id="impossible-reference"),
+        pytest.param(lambda b: b.replace(b"Autre chose", b"Autre\x00 chose"), id="nul"),
+    ],
+)
+def test_feed_bytes_that_crash_feedparser_are_still_read(tmp_path: Path, server: LocalServer, mutation: Any) -> None:
+    good = synthetic.rss(ITEMS)
+    url = server.serve("/feed", good)
+    w = Watcher(tmp_path, server, _source("fed", "feed", url), topics=TOPICS)
+    w.check()
+    server.serve("/feed", mutation(good.replace(b"Un avis.", b"Un avis, revu.")))
+    w.check()
+    assert w.status()["fed"]["state"] == "ok"
+    (a,) = w.alerts()
+    assert a["kind"] == "updated" and a["url"] == "https://x.example/1" and "revu" in a["after"]
+
+
+def test_control_characters_in_a_guid_never_make_a_known_item_new(tmp_path: Path, server: LocalServer) -> None:
+    rss = synthetic.rss(ITEMS)
+    url = server.serve("/feed", rss)
+    w = Watcher(tmp_path, server, _source("fed", "feed", url), topics=TOPICS)
+    w.check()
+    hostile = rss.replace(b"https://x.example/1</guid>", b"https://x.example/1\x00</guid>")
+    hostile = hostile.replace(b"https://x.example/2</guid>", b"https://x.example/2&#x1b;</guid>")
+    assert hostile != rss
+    server.serve("/feed", hostile)
+    w.check()
+    assert w.alerts() == []
+
+
+def test_a_dripping_server_fails_the_check_at_its_deadline(tmp_path: Path, server: LocalServer) -> None:
+    body = synthetic.rss(ITEMS)
+    url = server.serve("/feed", body, drip=0.5)
+    w = Watcher(tmp_path, server, _source("fed", "feed", url), settings="timeout = 2\ndeadline = 2\n", topics=TOPICS)
+    res = w.check(expect=1)
+    st = w.status()["fed"]
+    assert st["state"] == "failing" and "deadline" in st["last_error"], res.out
+    assert server.sent["/feed"] < len(body)  # the client gave up long before the end
+
+
+def test_a_source_pass_deadline_stops_a_pass_of_many_requests(tmp_path: Path, server: LocalServer) -> None:
+    body = synthetic.rss(ITEMS)
+    url = server.serve("/feed", body, drip=0.5)
+    w = Watcher(
+        tmp_path, server, _source("fed", "feed", url), settings="timeout = 2\ndeadline = 60\nsource_deadline = 2\n",
+        topics=TOPICS,
+    )
+    w.check(expect=1)
+    assert "deadline" in w.status()["fed"]["last_error"]
+    assert server.sent["/feed"] < len(body)
+
+
+@pytest.mark.parametrize(
+    "route, message",
+    [
+        (Route(b"", status=302, headers={"Location": "file:///etc/passwd"}), "not http(s); refused"),
+        (Route(b"<rss>" + b"x" * 5000 + b"</rss>", short=4000), "short body"),
+    ],
+    ids=["redirect-to-file", "short-body"],
+)
+def test_network_failures_get_one_clear_message(tmp_path: Path, server: LocalServer, route: Route, message: str) -> None:
+    url = server.serve_sequence("/feed", [route])
+    w = Watcher(tmp_path, server, _source("fed", "feed", url), topics=TOPICS)
+    w.check(expect=1)
+    error = w.status()["fed"]["last_error"]
+    assert message in error and "/feed" in error, error
