@@ -180,3 +180,66 @@ def test_network_failures_get_one_clear_message(tmp_path: Path, server: LocalSer
     w.check(expect=1)
     error = w.status()["fed"]["last_error"]
     assert message in error and "/feed" in error, error
+
+
+# ------------------------------------------------------------------ the archive, visited by anyone
+
+@pytest.fixture
+def site(tmp_path: Path, server: LocalServer) -> Any:
+    from watcher.config import load
+    from watcher.web.app import create_app
+
+    url = server.serve("/feed", synthetic.rss(ITEMS))
+    w = Watcher(tmp_path, server, _source("fed", "feed", url), topics=TOPICS)
+    w.check()
+    server.serve("/feed", synthetic.rss(ITEMS).replace(b"Un avis.", b"Un avis, revu."))
+    w.check()
+    app = create_app(load(w.config), w.db)
+    return app.test_client()
+
+
+def test_a_search_of_thousands_of_words_is_refused_at_once(site: Any) -> None:
+    q = " ".join("a" for _ in range(3000))
+    for path in ("/search/", "/", "/nl/search/"):
+        r = site.get(path, query_string={"q": q})
+        assert r.status_code == 400 and "Content-Security-Policy" in r.headers
+        assert b"limited to" in r.data
+    r = site.get("/api/alerts", query_string={"q": q})
+    assert r.status_code == 400 and "limited to" in r.get_json()["error"]
+
+
+def test_a_search_within_bounds_still_finds(site: Any) -> None:
+    r = site.get("/search/", query_string={"q": "avis revu"})
+    assert r.status_code == 200 and b"revu" in r.data
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/alerts?since=0001-01-01", "/?since=2026-01-01&until=9999-12-31", "/?since=0001-01-01", "/nl/?until=0001-01-01",
+     "/api/alerts?since=nope", "/api/alerts?limit=%D9%A1"],
+)
+def test_dates_and_numbers_out_of_bounds_are_a_400(site: Any, path: str) -> None:
+    r = site.get(path)
+    assert r.status_code == 400, (path, r.status_code)
+    assert "Content-Security-Policy" in r.headers
+
+
+@pytest.mark.parametrize("path", ["/alerts/%D9%A1/", "/page/%D9%A2/", "/nope/", "/alerts/99999/"])
+def test_non_ascii_digits_are_no_ids_and_errors_carry_the_csp(site: Any, path: str) -> None:
+    r = site.get(path)
+    assert r.status_code == 404 and "default-src 'none'" in r.headers["Content-Security-Policy"]
+    r = site.post("/")
+    assert r.status_code == 405 and "Content-Security-Policy" in r.headers
+
+
+def test_feed_links_never_come_from_the_host_header(site: Any) -> None:
+    r = site.get("/feed.atom", headers={"Host": "evil.example"})
+    assert r.status_code == 200 and b"evil.example" not in r.data
+
+
+def test_cli_refuses_dates_out_of_bounds(tmp_path: Path, server: LocalServer) -> None:
+    url = server.serve("/feed", synthetic.rss(ITEMS))
+    w = Watcher(tmp_path, server, _source("fed", "feed", url), topics=TOPICS)
+    w.check()
+    res = w("alerts", "--since", "0001-01-01")
+    assert res.code == 2 and "dates run from 1900 to 2200" in res.err and "Traceback" not in res.err

@@ -74,7 +74,7 @@ def ids(w: Watcher) -> dict[str, int]:
     "path",
     ["/", "/page/1/", "/nl/", "/topics/secret-professionnel/", "/search/", "/search/?q=secret", "/sources/",
      "/nl/sources/", "/docs/cp/458/", "/nl/docs/cp/458/", "/feed.atom", "/topics/secret-professionnel/feed.atom",
-     "/api/alerts", "/?topic=secret-professionnel&kind=changed&since=2000-01-01&until=2999-01-01"],
+     "/api/alerts", "/?topic=secret-professionnel&kind=changed&since=2000-01-01&until=2199-01-01"],
 )
 def test_every_route_answers_with_a_csp(archive: tuple[Watcher, str], path: str) -> None:
     _, base = archive
@@ -134,7 +134,7 @@ def test_filters(archive: tuple[Watcher, str]) -> None:
     assert "Code pénal, art. 458" in html and "Assemblée" not in html and "alert(" not in html
     html = requests.get(f"{base}/?source=rwlp", timeout=10).text
     assert "Code pénal, art. 458" not in html
-    html = requests.get(f"{base}/?since=2999-01-01", timeout=10).text
+    html = requests.get(f"{base}/?since=2199-01-01", timeout=10).text
     assert "Aucune alerte." in html
 
 
@@ -165,7 +165,7 @@ def test_api_is_the_cli_json(archive: tuple[Watcher, str]) -> None:
     assert api == w.alerts()
     assert [a["source_id"] for a in requests.get(f"{base}/api/alerts?source=rwlp", timeout=10).json()] == ["rwlp"]
     assert [a["source_id"] for a in requests.get(f"{base}/api/alerts?topic=secret-professionnel&q=cinq", timeout=10).json()] == ["cp"]
-    assert requests.get(f"{base}/api/alerts?since=2999-01-01", timeout=10).json() == []
+    assert requests.get(f"{base}/api/alerts?since=2199-01-01", timeout=10).json() == []
     assert requests.get(f"{base}/api/alerts?since=nope", timeout=10).status_code == 400
 
 
@@ -222,7 +222,7 @@ def test_static_export(archive: tuple[Watcher, str], tmp_path: Path) -> None:
     "path, status",
     [
         ("/page/99999999999999999999/", 404), ("/alerts/99999999999999999999/", 404), ("/page/0/", 404),
-        ("/api/alerts?limit=abc", 400), ("/search/?q=%22%20NEAR(%20*%20%00", 200), ("/?since=nope&until=2026-13-45", 200),
+        ("/api/alerts?limit=abc", 400), ("/search/?q=%22%20NEAR(%20*%20%00", 200), ("/?since=nope&until=2026-13-45", 400),
     ],
 )
 def test_odd_input_is_never_a_500(archive: tuple[Watcher, str], path: str, status: int) -> None:

@@ -12,7 +12,6 @@ import logging
 import os
 import sys
 import threading
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -185,13 +184,12 @@ def alerts(state: State, as_json: bool, source_id: str | None, since: str | None
 
 
 def _since(value: str, tz: ZoneInfo) -> str:
+    from .queries import BadInput, read_day
+
     try:
-        dt = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO date such as 2026-11-01", param_hint="--since") from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=tz)
-    return dt.astimezone(ZoneInfo("UTC")).isoformat(timespec="seconds")
+        return read_day(value, tz)
+    except BadInput as e:
+        raise click.BadParameter(str(e), param_hint="--since") from None
 
 
 @cli.command(context_settings=CONTEXT)

@@ -9,11 +9,17 @@ its database read-only: nothing here can write.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
+import sqlite3
+import time
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from .errors import StoreError
 from .store import Alert, Document, Store, Version
@@ -54,6 +60,61 @@ class Filters:
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
+MAX_QUERY_CHARS = 200
+MAX_QUERY_WORDS = 12
+SEARCH_BUDGET = 0.5  # seconds of SQLite work one search may take
+YEARS = (1900, 2200)
+
+
+class BadInput(ValueError):
+    """A visitor's filter or search that the archive refuses, with the reason to show."""
+
+
+def read_query(q: str) -> str:
+    """A visitor's search words, bounded in length and number."""
+    q = q.strip()
+    if len(q) > MAX_QUERY_CHARS:
+        raise BadInput(f"the search is limited to {MAX_QUERY_CHARS} characters")
+    if len(re.findall(r"\w+", q)) > MAX_QUERY_WORDS:
+        raise BadInput(f"the search is limited to {MAX_QUERY_WORDS} words")
+    return q
+
+
+def read_day(value: str, tz: ZoneInfo, *, next_day: bool = False) -> str:
+    """The UTC instant a local date (or date and time) stands for; with
+    ``next_day``, the start of the following day.  Dates outside 1900–2200
+    are refused: nothing watcher keeps is from then, and they break date
+    arithmetic."""
+    try:
+        dt = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise BadInput(f"{value[:40]!r} is not an ISO date such as 2026-11-01") from None
+    if not YEARS[0] <= dt.year <= YEARS[1]:
+        raise BadInput(f"dates run from {YEARS[0]} to {YEARS[1]}")
+    if next_day:
+        dt = datetime(dt.year, dt.month, dt.day) + timedelta(days=1)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=tz)
+    return dt.astimezone(UTC).isoformat(timespec="seconds")
+
+
+@contextlib.contextmanager
+def budget(store: Store, seconds: float = SEARCH_BUDGET) -> Iterator[None]:
+    """Stop a full-text query that works longer than ``seconds`` (a visitor's
+    search is never a way to keep the server busy)."""
+    end = time.monotonic() + seconds
+    conn = store.db.conn
+    conn.set_progress_handler(lambda: int(time.monotonic() > end), 10_000)
+    try:
+        yield
+    except sqlite3.OperationalError as e:
+        if "interrupted" in str(e):
+            raise BadInput("the search takes too long; use fewer or more precise words") from None
+        raise
+    finally:
+        conn.set_progress_handler(None, 0)
+
+
 def fts_query(q: str) -> str:
     """A user's words as a safe FTS5 query: each word a quoted prefix term."""
     words = re.findall(r"\w+", q)
@@ -70,7 +131,8 @@ def alerts(
     would make the archive slow after years.
     """
     where, args = f.where()
-    rows = store.alerts_where(where, args, limit=size + 1, offset=(page - 1) * size)
+    with budget(store):
+        rows = store.alerts_where(where, args, limit=size + 1, offset=(page - 1) * size)
     if count:
         total = store.db.execute(f"SELECT count(*) FROM alerts{where}", args).fetchone()[0]
         pages = max(1, -(-total // size))
@@ -82,7 +144,8 @@ def alerts(
 def all_alerts(store: Store, f: Filters, limit: int | None = None) -> list[Alert]:
     """Alerts matching ``f``, newest first."""
     where, args = f.where()
-    return store.alerts_where(where, args, limit=limit)
+    with budget(store):
+        return store.alerts_where(where, args, limit=limit)
 
 
 def evidence(store: Store, a: Alert) -> dict[str, Any] | None:
@@ -150,7 +213,12 @@ def search(store: Store, q: str, limit: int = 50) -> dict[str, list[Any]]:
 
     Newest first rather than by rank: FTS5 then stops at the limit instead
     of scoring every match, which keeps a common word fast in a million texts."""
-    query = fts_query(q)
+    query = fts_query(read_query(q))
+    with budget(store):
+        return _search(store, query, limit)
+
+
+def _search(store: Store, query: str, limit: int) -> dict[str, list[Any]]:
     hits_alerts = list(
         store.db.query(
             "SELECT a.*, snippet(alerts_fts, -1, ?, ?, ' … ', 24) AS hit FROM alerts_fts "

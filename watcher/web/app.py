@@ -24,7 +24,6 @@ are routed, and every answer carries a Content-Security-Policy.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -32,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, render_template, request
 from markupsafe import Markup, escape
+from werkzeug.routing import IntegerConverter
 
 from .. import queries
 from ..config import Config
@@ -174,9 +174,9 @@ def _filters_from_request() -> queries.Filters:
     since, until = a.get("since", ""), a.get("until", "")
     return queries.Filters(
         topic=a.get("topic", ""), source=a.get("source", ""), kind=a.get("kind", ""),
-        since=_local_day(since, tz) if since else "",
-        until=_local_day(until, tz, next_day=True) if until else "",
-        q=a.get("q", ""),
+        since=queries.read_day(since[:10], tz) if since else "",
+        until=queries.read_day(until[:10], tz, next_day=True) if until else "",
+        q=queries.read_query(a.get("q", "")),
     )
 
 
@@ -251,10 +251,14 @@ data = Blueprint("data", __name__)
 
 
 def _base_url() -> str:
+    """Where the feeds' links point: ``[settings] archive_url``, else links
+    relative to the site's root; never the request's ``Host:`` header, which
+    a visitor chooses."""
     arc = _archive()
     if arc.static_root is not None:
         return arc.static_root
-    return request.host_url.rstrip("/") + "/"
+    url = arc.config.settings.archive_url
+    return url.rstrip("/") + "/" if url else "/"
 
 
 @data.get("/feed.atom")
@@ -279,17 +283,24 @@ def api_alerts() -> Response:
     a = request.args
     tz = _archive().tz
     since = a.get("since", "")
-    if since and not _is_date(since):
-        return Response('{"error": "since must be an ISO date such as 2026-11-01"}', 400, mimetype="application/json")
-    f = queries.Filters(
-        topic=a.get("topic", ""), source=a.get("source", ""), since=_utc_day(since, tz) if since else "", q=a.get("q", "")
-    )
     try:
-        limit = int(a.get("limit", "500"))
-    except ValueError:
-        return Response('{"error": "limit must be a number"}', 400, mimetype="application/json")
-    rows = queries.all_alerts(_store(), f, limit=max(1, min(limit, 5000)))
+        f = queries.Filters(
+            topic=a.get("topic", ""), source=a.get("source", ""),
+            since=queries.read_day(since, tz) if since else "", q=queries.read_query(a.get("q", "")),
+        )
+        limit_text = a.get("limit", "500")
+        if not limit_text.isascii() or not limit_text.isdigit():
+            raise queries.BadInput("limit must be a number")
+        rows = queries.all_alerts(_store(), f, limit=max(1, min(int(limit_text), 5000)))
+    except queries.BadInput as e:
+        return _json_error(str(e))
     return jsonify([alert_json(r, tz) for r in reversed(rows)])
+
+
+def _json_error(message: str, status: int = 400) -> Response:
+    resp = jsonify({"error": message})
+    resp.status_code = status
+    return resp
 
 
 @data.get("/captures/<sha>")
@@ -317,9 +328,22 @@ def _security_headers(resp: Response) -> Response:
     return resp
 
 
+class AsciiInt(IntegerConverter):
+    """An id or page number in ASCII digits only ("١٢" is not 12 here)."""
+
+    regex = r"[0-9]+"
+
+
+def _bad_input(e: queries.BadInput) -> tuple[str, int]:
+    """A refused filter or search: 400, with the reason, as a small page."""
+    w = WORDS[_lang()] if request else WORDS["fr"]
+    return render_template("error.html", message=str(e), title=w.get("bad_request", "400")), 400
+
+
 def create_app(config: Config, db_path: Path, *, static_root: str | None = None) -> Flask:
     """The archive app; ``static_root`` set means "render for the static export"."""
     app = Flask(__name__, static_folder="static", static_url_path="/static")
+    app.url_map.converters["int"] = AsciiInt  # before any route is added
     app.extensions["watcher"] = Archive(
         config=config,
         db_path=db_path,
@@ -332,35 +356,8 @@ def create_app(config: Config, db_path: Path, *, static_root: str | None = None)
     app.jinja_env.finalize = bidi_safe
     app.teardown_appcontext(_close_store)
     app.after_request(_security_headers)
+    app.register_error_handler(queries.BadInput, _bad_input)
     app.register_blueprint(pages, name="fr")
     app.register_blueprint(pages, url_prefix="/nl", name="nl")
     app.register_blueprint(data)
     return app
-
-
-def _local_day(value: str, tz: ZoneInfo, *, next_day: bool = False) -> str:
-    """The UTC moment a local day starts (or the next one does); "" if not a date."""
-    try:
-        day = datetime.fromisoformat(value[:10])
-    except ValueError:
-        return ""
-    if next_day:
-        from datetime import timedelta
-
-        day += timedelta(days=1)
-    return day.replace(tzinfo=tz).astimezone(UTC).isoformat(timespec="seconds")
-
-
-def _is_date(value: str) -> bool:
-    try:
-        datetime.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _utc_day(value: str, tz: ZoneInfo) -> str:
-    dt = datetime.fromisoformat(value)
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=tz)
-    return dt.astimezone(UTC).isoformat(timespec="seconds")

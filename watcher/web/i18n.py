@@ -7,7 +7,7 @@ LANGS = ("fr", "nl")
 WORDS: dict[str, dict[str, str]] = {
     "fr": {
         "site": "watcher — veille du secret professionnel", "alerts": "Alertes", "sources": "Sources",
-        "search": "Recherche", "feed": "Flux Atom", "other_lang": "Nederlands", "skip": "Aller au contenu",
+        "search": "Recherche", "bad_request": "Demande refusée", "feed": "Flux Atom", "other_lang": "Nederlands", "skip": "Aller au contenu",
         "filters": "Filtrer", "topic": "Thème", "source": "Source", "kind": "Type", "since": "Depuis le",
         "until": "Jusqu'au", "all": "tous", "apply": "Appliquer", "none": "Aucune alerte.", "page": "Page",
         "prev": "Précédente", "next": "Suivante", "detected": "Détecté le", "published": "Publié le",
@@ -29,7 +29,7 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "nl": {
         "site": "watcher — opvolging van het beroepsgeheim", "alerts": "Meldingen", "sources": "Bronnen",
-        "search": "Zoeken", "feed": "Atom-feed", "other_lang": "Français", "skip": "Naar de inhoud",
+        "search": "Zoeken", "bad_request": "Verzoek geweigerd", "feed": "Atom-feed", "other_lang": "Français", "skip": "Naar de inhoud",
         "filters": "Filteren", "topic": "Thema", "source": "Bron", "kind": "Soort", "since": "Vanaf",
         "until": "Tot en met", "all": "alle", "apply": "Toepassen", "none": "Geen meldingen.", "page": "Pagina",
         "prev": "Vorige", "next": "Volgende", "detected": "Gevonden op", "published": "Gepubliceerd op",
