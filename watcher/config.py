@@ -26,7 +26,19 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError
-from .keys import Key, between, duration, keys_of, nonempty_items, one_of, parse_duration, setting, slug
+from .keys import (
+    Key,
+    between,
+    duration,
+    keys_of,
+    nonempty,
+    nonempty_items,
+    one_of,
+    parse_duration,
+    path,
+    setting,
+    slug,
+)
 from .keys import url as http_url
 from .sources import kinds
 
@@ -41,11 +53,17 @@ _PY_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
+_ZONE = re.compile(r"^[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+){0,2}$")
+
+
 def _timezone(v: Any) -> str | None:
+    problem = f'"{v[:80]}" is not an IANA time zone such as "Europe/Brussels"'
+    if len(v) > 64 or not _ZONE.match(v):
+        return problem
     try:
         ZoneInfo(v)
-    except (ZoneInfoNotFoundError, ValueError):
-        return f'"{v}" is not an IANA time zone such as "Europe/Brussels"'
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder of zones ("Europe"), on some systems
+        return problem
     return None
 
 
@@ -93,8 +111,10 @@ class Settings:
     """``[settings]``: one declaration per key; ``Http``, the scheduler and the CLI read this object."""
 
     contact: str = setting("", "Contact (e-mail or URL) put in the User-Agent so site operators can reach you.")
-    database: str = setting("watcher.db", "SQLite database path, relative to the config file.")
-    archive_dir: str = setting("alerts", "Folder of the static alert archive, relative to the config file.")
+    database: str = setting("watcher.db", "SQLite database path, relative to the config file.", check=path)
+    archive_dir: str = setting(
+        "alerts", "Folder of the static alert archive, relative to the config file.", check=path
+    )
     archive_url: str = setting(
         "", "Public address of the exported archive, e.g. `https://veille.example/` (makes the feeds' links absolute)."
     )
@@ -210,7 +230,7 @@ class Source:
 class Smtp:
     """``[smtp]``: how digests are sent."""
 
-    host: str = setting(help="SMTP server name.")
+    host: str = setting(help="SMTP server name.", check=nonempty)
     from_: str = setting(help="Sender address of the digests.", check=_email, name="from")
     port: int = setting(587, "SMTP port (587 for starttls, 465 for ssl, 25 for none).", check=between(1, 65535))
     security: str = setting(
@@ -331,7 +351,11 @@ def load(path: str | Path) -> Config:
     loc = _Locator(path, text)
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
+    except RecursionError:
+        raise ConfigError(f"{path.name}: nested too deeply to be a watcher configuration") from None
+    except ValueError as e:
+        if not isinstance(e, tomllib.TOMLDecodeError):  # e.g. an integer of thousands of digits
+            raise ConfigError(f"{path.name}: a value is too large to read ({str(e)[:120]})") from None
         line = _line_of(str(e))
         where = loc.table_at(line) if line else None
         key = loc.key_at(line) if line else None
@@ -504,6 +528,12 @@ def _validate(data: dict[str, Any], loc: _Locator) -> Config:
     _no_duplicates([d.id for d in digests], loc, "digest")
     if digests and smtp is None:
         raise loc.error("digest", 0, digests[0].id, None, "digests need an [smtp] table saying how to send them")
+    if not any(s.enabled for s in sources):
+        what = "no [[source]] is enabled" if sources else "there is no [[source]]"
+        raise ConfigError(
+            f"{loc.path.name}: {what}, so there is nothing to watch; add one "
+            "(`watcher kinds` lists the kinds, the README's Configuration section shows examples)"
+        )
     return Config(
         path=loc.path, settings=settings, topics=tuple(topics), sources=tuple(sources), smtp=smtp, digests=tuple(digests)
     )

@@ -26,8 +26,16 @@ class ConfigError(WatcherError):
     """The configuration file is missing, unreadable or invalid.
 
     The message always names the file, and where it can, the table, the key
-    and the line.
+    and the line.  It is always one line: a CR, LF or other control
+    character that came from the file is shown escaped (``\\n``).
     """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(_one_line(message))
+
+
+def _one_line(text: str) -> str:
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
 
 
 class LockedError(WatcherError):

@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from urllib.robotparser import RobotFileParser
 
 import requests
@@ -37,7 +37,9 @@ log = logging.getLogger(__name__)
 
 def user_agent(contact: str = "") -> str:
     """``watcher/0.1.0 (+project URL; contact)``: who we are and how to reach us."""
-    extra = f"; {contact}" if contact else ""
+    # A header is Latin-1 at most: anything else in the contact is percent-encoded.
+    safe = quote(contact, safe="@:/.+-_~;,()!*'=?&#% ") if contact else ""
+    extra = f"; {safe}" if safe else ""
     return f"watcher/{__version__} (+{PROJECT_URL}{extra})"
 
 

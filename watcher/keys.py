@@ -129,6 +129,8 @@ def nonempty_items(v: Any) -> str | None:
 
 def parse_duration(text: str) -> int:
     """Seconds in "1d", "6h", "30m", "1h30m", "45s"; ValueError otherwise."""
+    if len(text) > 40:
+        raise ValueError(text)
     m = _DURATION.match(text.strip().replace(" ", ""))
     if not text.strip() or not m or not any(m.groups()):
         raise ValueError(text)
@@ -141,17 +143,44 @@ def duration(v: Any) -> str | None:
         seconds = parse_duration(v)
     except ValueError:
         return f'"{v}" is not a duration such as "30s", "15m", "6h", "1d" or "1h30m"'
-    return None if seconds >= 1 else "must be at least 1s"
+    if seconds < 1:
+        return "must be at least 1s"
+    return None if seconds <= MAX_DURATION else "must be at most 366 days"
 
 
 def css_selector(v: Any) -> str | None:
-    """A selector soupsieve can compile (checked at load time, not at the first pass)."""
-    if not v:
-        return None
+    """A selector soupsieve can compile (checked at load time, not at the first pass).
+
+    Pseudo-elements ("::before") select no element at all and are refused;
+    an empty selector is refused too (leave the key out for its default)."""
+    if not v.strip():
+        return "must not be empty (leave the key out to use its default)"
+    if len(v) > 500:
+        return "is longer than 500 characters"
     import soupsieve
 
     try:
         soupsieve.compile(v)
     except soupsieve.SelectorSyntaxError as e:
         return f'"{v}" is not a valid CSS selector: {str(e).splitlines()[0]}'
+    except Exception as e:  # noqa: BLE001 -- soupsieve refuses some selectors with other errors (pseudo-elements)
+        return f'"{v}" is not a CSS selector watcher can use: {str(e).splitlines()[0] if str(e) else type(e).__name__}'
     return None
+
+
+def path(v: Any) -> str | None:
+    """A file or folder name: not empty, no control character, not absurdly long."""
+    if not v.strip():
+        return "must not be empty"
+    if any(ord(c) < 32 or ord(c) == 127 for c in v):
+        return "must not contain control characters"
+    if len(v) > 4096:
+        return "is longer than 4096 characters"
+    return None
+
+
+def nonempty(v: Any) -> str | None:
+    return None if v.strip() else "must not be empty"
+
+
+MAX_DURATION = 366 * 86400
