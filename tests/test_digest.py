@@ -155,8 +155,14 @@ def test_smtp_down_fails_cleanly_then_delivers_the_same_alerts(watched: Watcher,
 
 def test_dry_run_writes_eml_and_records_nothing(tmp_path: Path, watched: Watcher, smtp: Smtp) -> None:
     out = tmp_path / "eml"
+    before = watched.db.read_bytes()
     res = watched("digest", "--dry-run", "--out", str(out), "--force")
     assert res.code == 0
+    # not one byte of the database changed (the digest's start is not fixed by a
+    # dry run); a reader's WAL index may appear, its log stays empty
+    assert watched.db.read_bytes() == before
+    wal = watched.db.with_name(watched.db.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
     (eml,) = list(out.glob("*.eml"))
     msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     assert "1 changement" in msg["Subject"]
@@ -301,6 +307,13 @@ def test_one_refused_recipient_does_not_resend_to_the_others(watched: Watcher, s
     assert smtp.inbox.envelopes[0][1] == ["equipe@federation.example"]
     watched("digest", "--force")  # the alert was delivered: the next digest is empty
     assert "rien de neuf" in smtp.inbox.messages[1]["Subject"]
+    # Refused twice in a row: `watcher status` and the next digest's footer say so.
+    assert "digest federation: the mail server refused gone@federation.example (2 in a row)" in watched("status").out
+    watched("digest", "--force")
+    text, html = parts(smtp.inbox.messages[2])
+    footer = text.split("== Adresses refusées par le serveur de courrier", 1)[1]
+    assert "gone@federation.example: 2 envoi(s) de suite" in footer
+    assert "gone@federation.example : 2" in html
 
 
 def test_a_broken_source_is_reported_in_every_digest(tmp_path: Path, server: LocalServer, smtp: Smtp) -> None:

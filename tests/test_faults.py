@@ -243,3 +243,24 @@ def test_cli_refuses_dates_out_of_bounds(tmp_path: Path, server: LocalServer) ->
     w.check()
     res = w("alerts", "--since", "0001-01-01")
     assert res.code == 2 and "dates run from 1900 to 2200" in res.err and "Traceback" not in res.err
+
+
+def test_documents_stored_under_a_raw_guid_are_rekeyed_once(tmp_path: Path, server: LocalServer) -> None:
+    """A database of the previous version kept the NUL of a guid; after the
+    upgrade the same item is known, not new."""
+    import sqlite3
+
+    rss = synthetic.rss(ITEMS)
+    url = server.serve("/feed", rss)
+    w = Watcher(tmp_path, server, _source("fed", "feed", url), topics=TOPICS)
+    w.check()
+    con = sqlite3.connect(w.db)
+    con.execute("UPDATE documents SET key = key || char(0) WHERE key LIKE '%/1'")
+    con.execute("DELETE FROM _migrations WHERE name = '0006_clean_identities'")
+    con.commit()
+    con.close()
+    w.check()
+    assert w.alerts() == []
+    con = sqlite3.connect(w.db)
+    assert con.execute("SELECT count(*) FROM documents WHERE instr(key, char(0)) > 0").fetchone() == (0,)
+    con.close()

@@ -205,13 +205,17 @@ def status(state: State, as_json: bool) -> None:
     """
     config = state.config
     tz = state.tz()
+    from .outbox import refusals
+
     rows: dict[str, dict[str, Any]] = {}
     counts: dict[str, int] = {}
+    refused: dict[str, dict[str, int]] = {}
     if state.db_path.exists():
         store = Store.open(state.db_path, create=False)
         try:
             rows = {r["id"]: r for r in store.sources()}
             counts = store.present_counts()
+            refused = {d.id: r for d in config.digests if (r := refusals(store, d.id))}
         finally:
             store.close()
     out = []
@@ -251,6 +255,9 @@ def status(state: State, as_json: bool) -> None:
             click.echo(f"    {o['consecutive_failures']} failure(s){since}: {o['last_error']}")
         if o["warning"]:
             click.echo(f"    warning: {o['warning']}")
+    for digest_id, addresses in refused.items():
+        listed = ", ".join(f"{a} ({n} in a row)" for a, n in addresses.items())
+        click.echo(f"digest {digest_id}: the mail server refused {listed}")
 
 
 @cli.command(context_settings=CONTEXT)
@@ -366,7 +373,8 @@ def digest(state: State, digest_ids: tuple[str, ...], dry_run: bool, out_dir: Pa
     # which sends digests itself); a dry run records nothing and needs none.
     lock = contextlib.nullcontext() if dry_run else exclusive(state.db_path)
     with lock:
-        store = Store.open(state.db_path)
+        # A dry run reads through a read-only connection: it records nothing.
+        store = Store.open_readonly(state.db_path) if dry_run else Store.open(state.db_path)
         try:
             results = send_due(store, config, chosen, force=force, dry_run=dry_run, out=out_dir)
         finally:

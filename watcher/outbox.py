@@ -13,6 +13,7 @@ federation can shrug off a mail twice, not a missed amendment.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,14 +32,16 @@ def last_sent(store: Store, digest_id: str) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-def digest_start(store: Store, digest: Digest, now_utc: datetime) -> str:
-    """When this digest began (fixed the first time it is seen): one period
-    before that moment, so the first digest carries the latest news."""
+def digest_start(store: Store, digest: Digest, now_utc: datetime, *, record: bool = True) -> str:
+    """When this digest began (fixed the first time it is seen, unless
+    ``record`` is false, as in a dry run): one period before that moment, so
+    the first digest carries the latest news."""
     row = store.db.execute("SELECT start FROM digests WHERE id = ?", [digest.id]).fetchone()
     if row:
         return str(row[0])
     start = (now_utc - FIRST_PERIOD[digest.frequency]).isoformat(timespec="seconds")
-    store.db.execute("INSERT OR IGNORE INTO digests (id, start) VALUES (?, ?)", [digest.id, start])
+    if record:
+        store.db.execute("INSERT OR IGNORE INTO digests (id, start) VALUES (?, ?)", [digest.id, start])
     return start
 
 
@@ -81,11 +84,35 @@ def begin_send(store: Store, digest: Digest, alerts: list[Alert], period_start: 
     return send_id
 
 
-def finish_send(store: Store, send_id: int, *, error: str | None = None) -> None:
-    """Mark a send delivered, or forget it (its alerts stay pending)."""
+def finish_send(store: Store, send_id: int, *, error: str | None = None, refused: list[str] | None = None) -> None:
+    """Mark a send delivered (with the recipients the server refused), or
+    forget it (its alerts stay pending)."""
     with store.atomic():
         if error is None:
-            store.db.table("sends").update(send_id, {"state": "sent", "sent_at": utcnow()})
+            values = {"state": "sent", "sent_at": utcnow(), "refused": json.dumps(sorted(refused or []))}
+            store.db.table("sends").update(send_id, values)
         else:
             store.db.execute("DELETE FROM send_items WHERE send_id = ?", [send_id])
             store.db.table("sends").update(send_id, {"state": "failed", "error": error})
+
+
+def refusals(store: Store, digest_id: str, window: int = 10) -> dict[str, int]:
+    """Addresses the SMTP server refused in each of this digest's latest
+    sends, with in how many sends in a row (the latest first)."""
+    columns = {c.name for c in store.db.table("sends").columns}
+    if "refused" not in columns:  # a database not migrated yet (read-only dry run)
+        return {}
+    rows = store.db.execute(
+        "SELECT refused FROM sends WHERE digest_id = ? AND state = 'sent' ORDER BY id DESC LIMIT ?",
+        [digest_id, window],
+    ).fetchall()
+    streak: dict[str, int] = {}
+    alive: set[str] | None = None
+    for (refused,) in rows:
+        now = set(json.loads(refused)) if refused else set()
+        alive = now if alive is None else alive & now
+        if not alive:
+            break
+        for address in alive:
+            streak[address] = streak.get(address, 0) + 1
+    return dict(sorted(streak.items()))

@@ -34,6 +34,7 @@ import sqlite_utils
 
 from .errors import StoreError
 from .reasons import Reason, legacy_code
+from .text import clean_identity
 
 
 def _pk(value: Any) -> int:
@@ -227,12 +228,42 @@ def _m5_reason_codes(db: sqlite_utils.Database) -> None:
         )
 
 
+def _m6_clean_identities(db: sqlite_utils.Database) -> None:
+    # Identities are now cleaned at the door (no control or bidi characters):
+    # a document stored under a raw guid is re-keyed to the clean one, so the
+    # next pass knows it instead of raising it as new.  Where both exist, the
+    # raw one was the duplicate: it stays, marked absent.
+    rows = db.execute("SELECT id, source_id, key, ref, url FROM documents").fetchall()
+    for doc_id, source_id, key, ref, url in rows:
+        clean_key = clean_identity(key)
+        if clean_key == key:
+            continue
+        taken = db.execute(
+            "SELECT 1 FROM documents WHERE source_id = ? AND key = ?", [source_id, clean_key]
+        ).fetchone()
+        if taken:
+            db.execute("UPDATE documents SET present = 0 WHERE id = ?", [doc_id])
+            continue
+        db.execute(
+            "UPDATE documents SET key = ?, ref = ?, url = ? WHERE id = ?",
+            [clean_key, clean_identity(ref), clean_identity(url or ""), doc_id],
+        )
+
+
+def _m7_refused(db: sqlite_utils.Database) -> None:
+    # The recipients the SMTP server refused in each send (JSON list), so
+    # that an address refused digest after digest is shown, not only logged.
+    db.execute("ALTER TABLE sends ADD COLUMN refused TEXT")
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("0001_initial", _m1_initial),
     ("0002_outbox", _m2_outbox),
     ("0003_search", _m3_search),
     ("0004_digest_start", _m4_digest_start),
     ("0005_reason_codes", _m5_reason_codes),
+    ("0006_clean_identities", _m6_clean_identities),
+    ("0007_refused_recipients", _m7_refused),
 )
 """Ordered schema changes; append, never edit one that has shipped."""
 

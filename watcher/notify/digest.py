@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from ..config import WEEKDAYS, Config, Digest
-from ..outbox import digest_start, last_sent, pending
+from ..outbox import digest_start, last_sent, pending, refusals
 from ..sources import kind
 from ..store import Alert, Store
 
@@ -39,6 +39,7 @@ class Content:
     broken: list[Checked]
     period_start: str
     period_end: str
+    refused: dict[str, int] = field(default_factory=dict)  # address -> consecutive sends it was refused in
 
 
 def scheduled_time(digest: Digest, now: datetime) -> datetime | None:
@@ -54,11 +55,11 @@ def scheduled_time(digest: Digest, now: datetime) -> datetime | None:
     return slot if slot <= now else slot - timedelta(days=7)
 
 
-def period_start(store: Store, digest: Digest, now_utc: datetime) -> str:
+def period_start(store: Store, digest: Digest, now_utc: datetime, *, record: bool = True) -> str:
     sent = last_sent(store, digest.id)
     if sent:
         return str(sent["sent_at"])
-    return digest_start(store, digest, now_utc)
+    return digest_start(store, digest, now_utc, record=record)
 
 
 def is_due(store: Store, digest: Digest, now: datetime, has_alerts: bool) -> bool:
@@ -104,9 +105,14 @@ def checked_since(store: Store, config: Config, digest: Digest, since: str) -> t
     return checked, broken
 
 
-def build(store: Store, config: Config, digest: Digest, now_utc: datetime | None = None) -> Content:
+def build(
+    store: Store, config: Config, digest: Digest, now_utc: datetime | None = None, *, record: bool = True
+) -> Content:
+    """One message's content; with ``record`` false (a dry run) nothing is written."""
     now_utc = now_utc or datetime.now(UTC)
-    since = period_start(store, digest, now_utc)
-    alerts = pending(store, digest, digest_start(store, digest, now_utc))
+    since = period_start(store, digest, now_utc, record=record)
+    alerts = pending(store, digest, digest_start(store, digest, now_utc, record=record))
     checked, broken = checked_since(store, config, digest, since)
-    return Content(digest, alerts, checked, broken, since, now_utc.isoformat(timespec="seconds"))
+    return Content(
+        digest, alerts, checked, broken, since, now_utc.isoformat(timespec="seconds"), refusals(store, digest.id)
+    )

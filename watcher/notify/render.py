@@ -32,6 +32,8 @@ LABELS: dict[str, dict[str, str]] = {
         "added": "ajouté", "removed": "retiré", "changed": "modifié", "new": "nouveau", "updated": "mis à jour",
         "status": "statut", "source_broken": "source en panne", "recovered": "source rétablie",
         "legend": "[- … -] supprimé, [+ … +] ajouté",
+        "refused": "Adresses refusées par le serveur de courrier lors des derniers envois (à corriger)",
+        "times": "envoi(s) de suite",
     },
     "nl": {
         "subject_one": "1 wijziging", "subject_many": "{n} wijzigingen", "subject_none": "niets nieuws",
@@ -43,6 +45,8 @@ LABELS: dict[str, dict[str, str]] = {
         "added": "toegevoegd", "removed": "geschrapt", "changed": "gewijzigd", "new": "nieuw", "updated": "bijgewerkt",
         "status": "status", "source_broken": "bron defect", "recovered": "bron hersteld",
         "legend": "[- … -] geschrapt, [+ … +] toegevoegd",
+        "refused": "Adressen die de mailserver bij de laatste verzendingen weigerde (na te kijken)",
+        "times": "verzending(en) op rij",
     },
 }
 
@@ -117,6 +121,7 @@ def _view(config: Config, content: Content) -> dict[str, Any]:
         "alerts": alerts,
         "checked": content.checked,
         "broken": content.broken,
+        "refused": content.refused,
         "start": when(content.period_start, tz),
         "end": when(content.period_end, tz),
         "local": lambda ts: when(ts, tz),

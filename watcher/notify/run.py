@@ -47,7 +47,7 @@ def send_due(
     for d in digests:
         if only_immediate and d.frequency != "immediate":
             continue
-        content = contents.build(store, config, d, now_utc)
+        content = contents.build(store, config, d, now_utc, record=not dry_run)
         has_alerts = bool(content.alerts)
         if not has_alerts and (not d.send_empty or d.frequency == "immediate"):
             results.append(Outcome(d.id, False, 0, "nothing new"))
@@ -69,7 +69,7 @@ def send_due(
             log.warning("digest %s not sent: %s", d.id, e)
             results.append(Outcome(d.id, False, len(content.alerts), f"failed: {e}"))
             continue
-        outbox.finish_send(store, send_id)
+        outbox.finish_send(store, send_id, refused=list(refused))
         log.info("digest %s sent to %d recipient(s) with %d alert(s)", d.id, len(d.to) - len(refused), len(content.alerts))
         note = "sent"
         if refused:
