@@ -215,7 +215,7 @@ def status(state: State, as_json: bool) -> None:
         try:
             rows = {r["id"]: r for r in store.sources()}
             counts = store.present_counts()
-            refused = {d.id: r for d in config.digests if (r := refusals(store, d.id))}
+            refused = {d.id: found for d in config.digests if (found := refusals(store, d.id))}
         finally:
             store.close()
     out = []
