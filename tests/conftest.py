@@ -143,6 +143,8 @@ class LocalServer:
                 server.times.append((self.path, time.monotonic()))
                 seq = server.sequences.get(self.path)
                 route = seq.pop(0) if seq else server.routes.get(self.path)
+                if route is None and "?" in self.path:  # a route served for a path answers any query on it
+                    route = server.routes.get(self.path.split("?", 1)[0])
                 if route is None:
                     self.send_response(404)
                     self.end_headers()

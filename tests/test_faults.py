@@ -146,8 +146,8 @@ def test_control_characters_in_a_guid_never_make_a_known_item_new(tmp_path: Path
 
 def test_a_dripping_server_fails_the_check_at_its_deadline(tmp_path: Path, server: LocalServer) -> None:
     body = synthetic.rss(ITEMS)
-    url = server.serve("/feed", body, drip=0.5)
-    w = Watcher(tmp_path, server, _source("fed", "feed", url), settings="timeout = 2\ndeadline = 2\n", topics=TOPICS)
+    url = server.serve("/feed", body, drip=0.1)
+    w = Watcher(tmp_path, server, _source("fed", "feed", url), settings="timeout = 1\ndeadline = 0.5\n", topics=TOPICS)
     res = w.check(expect=1)
     st = w.status()["fed"]
     assert st["state"] == "failing" and "deadline" in st["last_error"], res.out
@@ -156,9 +156,9 @@ def test_a_dripping_server_fails_the_check_at_its_deadline(tmp_path: Path, serve
 
 def test_a_source_pass_deadline_stops_a_pass_of_many_requests(tmp_path: Path, server: LocalServer) -> None:
     body = synthetic.rss(ITEMS)
-    url = server.serve("/feed", body, drip=0.5)
+    url = server.serve("/feed", body, drip=0.1)
     w = Watcher(
-        tmp_path, server, _source("fed", "feed", url), settings="timeout = 2\ndeadline = 60\nsource_deadline = 2\n",
+        tmp_path, server, _source("fed", "feed", url), settings="timeout = 1\ndeadline = 60\nsource_deadline = 1\n",
         topics=TOPICS,
     )
     w.check(expect=1)
@@ -264,3 +264,48 @@ def test_documents_stored_under_a_raw_guid_are_rekeyed_once(tmp_path: Path, serv
     con = sqlite3.connect(w.db)
     assert con.execute("SELECT count(*) FROM documents WHERE instr(key, char(0)) > 0").fetchone() == (0,)
     con.close()
+
+
+# ------------------------------------------------------------------ every kind against every hostile server
+
+def _gzip_bomb() -> bytes:
+    import gzip
+
+    return gzip.compress(b"\0" * 5_000_000, compresslevel=9)
+
+
+HOSTILE = {
+    "drip": (lambda b: Route(b, drip=0.1), "deadline"),
+    "short-body": (lambda b: Route(b + b" " * 3000, short=2000), "short body"),
+    "gzip-bomb": (lambda b: Route(_gzip_bomb(), headers={"Content-Encoding": "gzip"}), "byte cap"),
+    "redirect-to-file": (lambda b: Route(b"", status=302, headers={"Location": "file:///etc/passwd"}), "not http(s)"),
+    "bot-wall": (lambda b: Route(b"<html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>"), ""),
+    "503-retry-after": (lambda b: Route(b"busy", status=503, headers={"Retry-After": "3600"}), "503"),
+}
+KIND_URLS = {
+    "justel": ("/k/justel", "?language=fr&la=F&cn=1867060801&table_name=loi", 'articles = ["458"]\n'),
+    "moniteur": ("/k/summary.pl", "?language=fr", ""),
+    "chamber": ("/k/rapweekweekly.cfm", "?week=1&lang=F", ""),
+    "chamber-questions": ("/k/qrva", "?leg=56", ""),
+    "feed": ("/k/feed", "", ""),
+    "page": ("/k/news", "", 'item_selector = "div.n"\n'),
+}
+
+
+@pytest.mark.parametrize("behaviour", sorted(HOSTILE))
+@pytest.mark.parametrize("kind", sorted(KIND_URLS))
+def test_every_kind_survives_every_hostile_server(tmp_path: Path, server: LocalServer, kind: str, behaviour: str) -> None:
+    path, query, extra = KIND_URLS[kind]
+    make, fragment = HOSTILE[behaviour]
+    server.serve(path, b"x")
+    server.routes[path] = make(b"<html><body>" + b"x" * 200 + b"</body></html>")
+    w = Watcher(
+        tmp_path, server, _source("s", kind, server.url(path + query), extra),
+        settings="timeout = 1\ndeadline = 0.3\nmax_bytes = 1000000\nmax_retry_after = 1\n", topics=TOPICS,
+    )
+    res = w.check(expect=1)
+    st = w.status()["s"]
+    assert st["state"] in ("failing", "broken"), st
+    assert fragment in st["last_error"] and "internal error" not in st["last_error"], st["last_error"]
+    assert "Traceback" not in res.err
+    assert [a["kind"] for a in w.alerts()] in ([], ["source_broken"])

@@ -125,7 +125,7 @@ class Settings:
     deadline: float = setting(
         120.0,
         "Seconds one request may take in all, however slowly the server sends (the `timeout` applies to each read).",
-        check=between(1, 86400),
+        check=between(0.1, 86400),
     )
     source_deadline: float = setting(
         600.0,
