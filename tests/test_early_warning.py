@@ -345,6 +345,7 @@ def test_tracked_question_off_the_first_page_is_still_followed(tmp_path: Path, s
     only(w.alerts(), kind="new", ref=ident)
     # newer questions push it off the first page; weeks later its answer arrives
     server.serve("/v0/qrva?leg=54", json.dumps(listing).encode(), content_type="application/json")
+    del q["SDOCNAME"]  # as recorded: a single question's answer carries DOCNAME, not the list's SDOCNAME
     q["STATUSQ"] = "answerReceived"
     q["TEXTA1F"] = {"br": ["Réponse du ministre."]}
     server.serve(f"/v0/qrva/{ident}", json.dumps(item).encode(), content_type="application/json")

@@ -309,3 +309,35 @@ def test_every_kind_survives_every_hostile_server(tmp_path: Path, server: LocalS
     assert fragment in st["last_error"] and "internal error" not in st["last_error"], st["last_error"]
     assert "Traceback" not in res.err
     assert [a["kind"] for a in w.alerts()] in ([], ["source_broken"])
+
+
+def test_bidi_overrides_are_isolated_in_pages_and_mail(tmp_path: Path, server: LocalServer) -> None:
+    from watcher.config import load
+    from watcher.notify.digest import build
+    from watcher.notify.render import render
+    from watcher.store import Store
+    from watcher.web.app import create_app
+
+    evil = "Le secret professionnel \u202egnp.exe\u202c et la suite"
+    items = [("https://x.example/1", evil, "https://x.example/1", "<p>Texte \u202eesrever</p>")]
+    url = server.serve("/feed", synthetic.rss(ITEMS))
+    w = Watcher(tmp_path, server, _source("fed", "feed", url), topics=TOPICS + MAIL)
+    w.check()
+    server.serve("/feed", synthetic.rss(items + ITEMS[1:]).replace(b"https://x.example/1<", b"https://x.example/1\xe2\x80\xae<"))
+    w.check()
+    (a,) = w.alerts()
+    assert "\u202e" in a["title"] and "\u202e" not in a["url"]  # kept in text, dropped from a link
+    html = create_app(load(w.config), w.db).test_client().get(f"/alerts/{a['id']}/").get_data(as_text=True)
+    assert "\u2068" + evil + "\u2069" in html
+    config = load(w.config)
+    store = Store.open(w.db)
+    try:
+        text, mail_html = render(config, build(store, config, config.digests[0], record=False))
+    finally:
+        store.close()
+    for out in (text, mail_html):
+        assert "\u2068" + evil + "\u2069" in out
+        # every override sits inside an isolate: none is followed by text outside its own FSI … PDI
+        for chunk in out.split("\u2069"):
+            if "\u202e" in chunk:
+                assert "\u2068" in chunk.split("\u202e")[0]

@@ -475,7 +475,12 @@ class Store:
         for name, step in MIGRATIONS:
             if name in done:
                 continue
-            with self.db.atomic():
+            # BEGIN IMMEDIATE, then look again: another process (`watcher run`
+            # starting while `watcher status` opens the file) may have applied
+            # it while we waited for the write lock.
+            with self.atomic():
+                if self.db.execute("SELECT 1 FROM _migrations WHERE name = ?", [name]).fetchone():
+                    continue
                 step(self.db)
                 self.db.execute("INSERT INTO _migrations VALUES (?, ?)", [name, utcnow()])
 

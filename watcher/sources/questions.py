@@ -71,9 +71,13 @@ def _date(value: Any) -> str | None:
     return f"{s[:4]}-{s[4:6]}-{s[6:8]}" if len(s) == 8 and s.isdigit() else None
 
 
-def _doc(summary: dict[str, Any], full: dict[str, Any] | None, sha: str | None) -> Doc:
+def _doc(summary: dict[str, Any], full: dict[str, Any] | None, sha: str | None, ident: str | None = None) -> Doc:
+    """A question as a doc; ``ident`` when the answer does not carry its list id
+    (a single question's answer has ``DOCNAME``, not the list's ``SDOCNAME``)."""
     it = {**summary, **(full or {})}
-    ident = str(it["SDOCNAME"])
+    ident = ident or str(it.get("SDOCNAME") or "")
+    if not ident:
+        raise ParseError("an open-data question without its id (SDOCNAME)")
     title_f, title_n = collapse(str(it.get("TITF") or "")), collapse(str(it.get("TITN") or ""))
     lines = [title_f, title_n]
     if full:
@@ -159,7 +163,7 @@ def collect(ctx: Context) -> Parsed:
         assert fetched is not None
         full = parse_item(fetched.content)
         if full is not None and str(full.get("STATUSQ") or "") != (known.status or ""):
-            docs.append(_doc(full, full, ctx.captures[-1].sha256))
+            docs.append(_doc(full, full, ctx.captures[-1].sha256, ident=known.key))
     return Parsed(None, "Questions écrites", tuple(docs))
 
 
