@@ -69,6 +69,34 @@ def code_penal_2024_page() -> bytes:
     return (head + meta_block + frame[text_open:text_body] + arts + tail).encode("utf-8")
 
 
+def justel_2024_from_slices(head: str, *articles: str) -> bytes:
+    """A 2024-layout Justel page assembled from recorded slices only: the
+    recorded head (through ``div#list-title-1``) and article slices, set in
+    the frame of the recorded whole 1994 page (its ``div#list-title-3``
+    opening and its tail).  Nothing is invented; the result is UTF-8."""
+    frame = recording(LOI_1994_2024).decode("cp1252")
+    text_open = frame.index('<div id="list-title-3"')
+    text_body = frame.index("</h2>", text_open) + len("</h2>")
+    tail = frame[frame.index("</div>", frame.index("NAME='Art.37'")) :]
+    parts = [recording(head).decode("utf-8"), frame[text_open:text_body]]
+    parts += [recording(a).decode("utf-8") + "<BR><BR>" for a in articles]
+    return ("".join(parts) + tail).encode("utf-8")
+
+
+def justel_old_from_slices(head: str, *articles: str) -> bytes:
+    """An old-layout Justel page assembled from recorded slices only: the
+    recorded head (title table) and article slices, set in the frame of the
+    recorded whole 2018 Code pénal page (its text anchor and its tail)."""
+    frame = recording(CODE_PENAL_OLD).decode("utf-8")
+    lower = frame.lower()
+    text_anchor = lower.index('<a name="texte">') if '<a name="texte">' in lower else lower.index("<a name='texte'>")
+    first = frame.index("&nbsp;&nbsp;<A NAME='Art.1'>")
+    end = frame.index("</th>", frame.index("NAME='Art.566'"))
+    parts = [recording(head).decode("utf-8"), frame[text_anchor:first]]
+    parts += ["&nbsp;&nbsp;" + recording(a).decode("utf-8") + "<BR><BR>" for a in articles]
+    return ("".join(parts) + frame[end:]).encode("utf-8")
+
+
 def code_penal_old_art454_459() -> bytes:
     """The recorded 2018 old-layout Code pénal cut to the same span as the 2024
     excerpt (chapter VI heading through art. 459), so the two layouts can be

@@ -13,7 +13,11 @@ from conftest import (
     LOI_1994_2024,
     OWN,
     WET_2016_NL,
+    LocalServer,
+    Watcher,
     code_penal_2024_page,
+    justel_2024_from_slices,
+    justel_old_from_slices,
     recording,
 )
 from watcher.config import Source
@@ -242,3 +246,68 @@ def test_recordings_are_read_in_place() -> None:
     root = Path(__file__).resolve().parent.parent
     names = {p.name for p in root.rglob("*.html")}
     assert "justel_old2018_code_penal_1867060801_fr.html" not in names
+
+
+# ----------------------------------------------------------------- the regional CPAS laws and the C.i.cr.
+
+
+MORE = "ejustice/more/"
+REGIONAL = {
+    # region: (numac, layout, head slice, article slices)
+    "wallonie": ("1976A70810", "2024", "CPAS_Wallonie_1976A70810_cn1976070834_head_through_list-title-1_EXCERPT_chars0-8566.html",
+                 ["CPAS_Wallonie_1976A70810_Art35_Art36_secret_to_Art37_EXCERPT_chars141742-144399.html",
+                  "CPAS_Wallonie_1976A70810_Art49_Art50_secret_to_Art51_EXCERPT_chars212253-219843.html"]),
+    "flandre": ("1976B70810", "2024", "CPAS_Flandre_1976B70810_cn1976070835_head_through_list-title-1_EXCERPT_chars0-8544.html",
+                ["CPAS_Flandre_1976B70810_Art35_Art36_abroge_to_Art37_EXCERPT_chars64214-64846.html",
+                 "CPAS_Flandre_1976B70810_Art49_Art50_abroge_to_Art51_EXCERPT_chars98670-99302.html"]),
+    "germanophone": ("1976C70810", "2024", "CPAS_Germanophone_1976C70810_cn1976070836_head_through_list-title-1_EXCERPT_chars0-8350.html",
+                     ["CPAS_Germanophone_1976C70810_Art35_Art36_secret_to_Art37_EXCERPT_chars76603-77676.html",
+                      "CPAS_Germanophone_1976C70810_Art49_Art50_secret_to_Art51_EXCERPT_chars94472-98139.html"]),
+    "bruxelles": ("1976D70810", "old", "CPAS_Bruxelles_1976D70810_cn1976070837_head_title_metadata_EXCERPT_chars0-5277.html",
+                  ["CPAS_Bruxelles_1976D70810_Art35_Art36_secret_to_Art37_EXCERPT_chars114991-117808.html",
+                   "CPAS_Bruxelles_1976D70810_Art49_Art50_secret_to_Art50bis_EXCERPT_chars170772-174732.html"]),
+}
+
+
+def regional_page(region: str) -> bytes:
+    _, layout, head, arts = REGIONAL[region]
+    build = justel_2024_from_slices if layout == "2024" else justel_old_from_slices
+    return build(MORE + head, *(MORE + a for a in arts))
+
+
+@pytest.mark.parametrize("region", sorted(REGIONAL))
+def test_regional_cpas_laws_with_letter_numacs_are_read(region: str) -> None:
+    numac, layout, _, _ = REGIONAL[region]
+    law = parse_law(regional_page(region), "https://www.ejustice.just.fgov.be/cgi_loi/article.pl?language=fr")
+    assert (law.numac, law.layout) == (numac, layout)
+    art36, art50 = law.article("36"), law.article("50")
+    assert art36 is not None and art50 is not None
+    if region == "flandre":  # the Flemish form moved these to the decreet over het lokaal bestuur
+        assert art36.text == "(Abrogé)" and art50.text == "(Abrogé)"
+    else:
+        assert "secret" in art36.text and "36" in art50.text
+
+
+def test_a_regional_cpas_law_is_watched_end_to_end(tmp_path: Path, server: LocalServer) -> None:
+    page = regional_page("wallonie")
+    url = server.serve("/cgi_loi/article.pl?language=fr&cn_search=1976070834", page)
+    w = Watcher(tmp_path, server, f'[[source]]\nid = "cp"\nkind = "justel"\nurl = "{url}"\narticles = ["36", "50"]\n')
+    w.check()
+    assert w.status()["cp"]["documents"] == 2
+    server.serve("/cgi_loi/article.pl?language=fr&cn_search=1976070834", page.replace(b"sont tenus au secret", b"sont tenus au strict secret", 1))
+    w.check()
+    (a,) = w.alerts()
+    assert a["kind"] == "changed" and a["ref"] == "36" and ["+", "strict "] in a["diff"]
+
+
+def test_the_code_of_criminal_procedure_articles_on_reporting() -> None:
+    page = justel_old_from_slices(
+        MORE + "CIC_FR_1808111701_head_title_metadata_EXCERPT_chars0-5198.html",
+        MORE + "CIC_FR_1808111701_Art28decies_Art29_to_29bis_EXCERPT_chars76152-84614.html",
+        MORE + "CIC_FR_1808111701_Art46_46bis_46bis1_to_46ter_EXCERPT_chars166152-178862.html",
+    )
+    law = parse_law(page, "https://www.ejustice.just.fgov.be/cgi_loi/change_lg.pl?language=fr")
+    assert law.numac == "1808111701" and law.updated == "2024-01-26"
+    art = law.article("46bis/1")
+    assert art is not None and "infractions terroristes" in art.text
+    assert {"29", "46bis", "46bis/1"} <= {a.ref for a in law.articles}

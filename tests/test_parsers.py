@@ -284,10 +284,6 @@ def test_moniteur_summary_refuses_empty_answers(relpath: str, message: str) -> N
         parse_summary(recording(relpath), SUMMARY_URL, "2022-04-15")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parser bug: _NUMAC requires ten digits, so a publication with a letter numac (2010A09589) is dropped",
-)
 def test_moniteur_summary_keeps_letter_numac() -> None:
     # synthetic summary item; letter numacs are recorded in Book II's links (DOMAIN.md)
     page = (
@@ -316,10 +312,6 @@ def test_moniteur_publication() -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parser bug: any page with an .article-text body passes, even without numac (span.tag) or h1 title",
-)
 def test_moniteur_publication_refuses_company_annex_detail() -> None:
     with pytest.raises(ParseError):
         parse_publication(recording(MB + "tsv_annexe_personnes_morales_detail_1002370482_fr.html"))

@@ -76,12 +76,15 @@ _UPDATED = re.compile(
     r"(?:mise\s+à\s+jour\s+au|(?:tekst)?bijgewerkt\s+tot|tekstbijwerking\s+tot|aktualisiert\s+am)\s*:?\s*([^\n)]{6,30})",
     re.IGNORECASE,
 )
-_NUMAC = re.compile(r"(?:num[ée]ro|nummer)\s*:\s*(\d{10})", re.IGNORECASE)
+# A numac is ten characters, the fifth may be a letter: the regional
+# versions of the CPAS law are 1976A70810 … 1976D70810 (recorded).
+NUMAC = r"\d{4}[0-9A-Z]\d{5}"
+_NUMAC = re.compile(rf"(?:num[ée]ro|nummer)\s*:\s*({NUMAC})\b", re.IGNORECASE)
 _DOSSIER = re.compile(r"dossier\s*-?\s*(?:num[ée]ro|nummer)\s*:\s*(\d{4}-\d{2}-\d{2}/[0-9A-Z]+)", re.IGNORECASE)
 _IN_FORCE = re.compile(
     r"(?:entr[ée]e\s+en\s+vigueur|inwerkingtreding|inkrafttreten)\s*:\s*(.+)", re.IGNORECASE
 )
-_TAG_SPAN = re.compile(r"""<span\s+class=["']tag["']\s*>\s*(\d{10})\s*</span>""", re.IGNORECASE)
+_TAG_SPAN = re.compile(rf"""<span\s+class=["']tag["']\s*>\s*({NUMAC})\s*</span>""", re.IGNORECASE)
 _TITLE_2024 = re.compile(
     r"""<p\s+class=["']list-item--title["']\s*>(.*?)</p>""", re.IGNORECASE | re.DOTALL
 )

@@ -38,7 +38,8 @@ from ._soup import soup as make_soup
 
 _LEGISLATIVE = re.compile(r"lois|décrets|decrets|wetten|decreten|ordonnan|règlements|verordeningen", re.IGNORECASE)
 _PAGE_REF = re.compile(r",?\s*p\.\s*\d+\s*\.?\s*$")
-_NUMAC = re.compile(r"numac_search=(\d{10})")
+_NUMAC = re.compile(r"numac_search=(\d{4}[0-9A-Z]\d{5})\b")  # a numac may carry a letter: 2010A09589
+_NUMAC_ONLY = re.compile(r"\d{4}[0-9A-Z]\d{5}")
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,10 @@ def parse_publication(data: bytes) -> tuple[str | None, str, str]:
     if not text:
         raise ParseError("Moniteur publication page with an empty body")
     numac = collapse(tag.get_text()) if tag else None
+    if not numac or not _NUMAC_ONLY.fullmatch(numac):
+        # A company annex or any other page with an .article-text body is
+        # not a publication: its text must never stand for a law's body.
+        raise ParseError("not a Moniteur publication page: no numac tag (span.tag)")
     return numac, collapse(h1.get_text(" ")) if h1 else "", text
 
 
