@@ -100,6 +100,27 @@ def test_moniteur_amending_body_raises_one_alert(tmp_path: Path, server: LocalSe
     con.close()
 
 
+def test_moniteur_reads_every_edition_of_a_day_and_letter_numacs(tmp_path: Path, server: LocalServer) -> None:
+    base = server.url("/cgi/summary.pl?language=fr")
+    today = brussels_today()
+    serve_day(server, base, today, {synthetic.MB_OTHER: [("2026000001", "SPF Intérieur", "Arrêté")]})
+    w = Watcher(tmp_path, server, src("mb", "moniteur", base), topics=TOPICS)
+    w.check()
+    # later that day: a second edition, with a regional decree whose numac carries a letter
+    decree = ("2026A09999", "Service public de Wallonie", "Décret modifiant la loi organique des CPAS")
+    second = day_url(base, today, 2)
+    server.serve(second[len(server.base):], synthetic.moniteur_summary(today.isoformat(), {synthetic.MB_LEGISLATIVE: [decree]}))
+    server.serve(
+        f"/cgi/article.pl?language=fr&sum_date={today.isoformat()}&lg_txt=f&caller=sum&s_editie=1&2026A09999=1&numac_search=2026A09999&view_numac=",
+        synthetic.moniteur_publication("2026A09999", decree[2], ["Art. 2. Dans l'article 36 de la loi organique des CPAS, les mots « secret professionnel » sont remplacés."]),
+    )
+    w.check()
+    a = only(w.alerts(), kind="new", ref="2026A09999")
+    assert "secret professionnel" in a["after"]
+    assert any("s_editie=2" in p for p, _ in server.requests)
+    assert w.status()["mb"]["state"] == "ok"
+
+
 def test_moniteur_catches_up_missed_days_within_the_bound(tmp_path: Path, server: LocalServer) -> None:
     base = server.url("/cgi/summary.pl?language=fr")
     today = brussels_today()
@@ -122,7 +143,7 @@ def test_moniteur_catches_up_missed_days_within_the_bound(tmp_path: Path, server
     )
     server.requests.clear()
     w.check()
-    days = sorted(p.split("sum_date=")[1][:10] for p, _ in server.requests if "summary.pl" in p)
+    days = sorted(p.split("sum_date=")[1][:10] for p, _ in server.requests if "summary.pl" in p and "s_editie" not in p)
     assert days == [(today - timedelta(days=b)).isoformat() for b in (2, 1, 0)]
     a = only(w.alerts(), kind="new", ref="2026009999", published=two_days_ago.isoformat())
     assert a["matches"] == ["art. 458bis"]
@@ -484,3 +505,20 @@ def test_kind_specific_keys_are_validated(tmp_path: Path, server: LocalServer, k
     w = Watcher(tmp_path, server, src("x", kind, "https://example.org/", extra), topics=TOPICS)
     res = w("check")
     assert res.code == 2 and fragment in res.err and "Traceback" not in res.err
+
+
+def test_questions_api_is_asked_for_json_and_read_when_it_answers_xml(tmp_path: Path, server: LocalServer) -> None:
+    listing: dict[str, Any] = json.loads(recording(QRVA_LIST))
+    url = server.serve("/v0/qrva?leg=54", json.dumps(listing).encode(), content_type="application/json")
+    w = Watcher(tmp_path, server, src("qrva", "chamber-questions", url), topics=TOPICS)
+    w.check()
+    assert all(h.get("Accept", "").startswith("application/json") for p, h in server.requests if p.startswith("/v0/"))
+    # the server now answers XML (the same API serves both): a new question about secrecy
+    xml = recording("chamber/opendata_api/data.dekamer.be_v0_qrva_item_54--1-0138-2015201609402.xml")
+    xml = xml.replace(b"Les lanceurs d'alerte dans le secteur num\xc3\x83\xc2\xa9rique.", b"Le secret professionnel des CPAS.")
+    xml = xml.replace(b"http://data.dekamer.be/v0/qrva/", server.url("/v0/qrva/").encode())
+    server.serve("/v0/qrva?leg=54", xml, content_type="application/xml")
+    server.serve("/v0/qrva/54--1-0138-2015201609402", xml, content_type="application/xml")
+    w.check()
+    a = only(w.alerts(), kind="new", ref="54--1-0138-2015201609402")
+    assert a["title"] == "Le secret professionnel des CPAS."

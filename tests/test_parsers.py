@@ -217,18 +217,34 @@ def test_questions_empty_answer() -> None:
         parse_list(data)  # a list with no question at all means something broke
 
 
-# XML support: issue 12.  The API serves the same answers as XML; the parser
-# reads JSON only, and says so instead of returning nothing.
-@pytest.mark.parametrize(
-    "relpath",
-    [API + "item_54--1-0138-2015201609402.xml", API + "item_54--1-0168-2016201712499.xml"],
-    ids=["transmited", "answerReceived"],
-)
-def test_questions_xml_answer_is_refused(relpath: str) -> None:
-    data = recording(relpath)
-    assert b"<QRVADOC>" in data
-    with pytest.raises(ParseError, match="not a JSON answer from the open-data API"):
-        parse_item(data)
+# The API serves the same answers as XML: read like the JSON ones, the
+# double-encoded text ("numÃ©rique") repaired.
+def test_questions_xml_answer_transmitted() -> None:
+    item = parse_item(recording(API + "item_54--1-0138-2015201609402.xml"))
+    assert item is not None
+    assert (item["SDOCNAME"], item["STATUSQ"], item["DEPOTDAT"]) == ("54--1-0138-2015201609402", "transmited", "20160513")
+    assert item["TITF"] == "Les lanceurs d'alerte dans le secteur numérique."
+    assert item["link"]["href"] == "http://data.dekamer.be/v0/qrva/54--1-0138-2015201609402"
+    assert item["TEXTQF"] is None  # blank in the answer
+
+
+def test_questions_xml_answer_received_reads_like_json() -> None:
+    from watcher.sources.questions import _doc
+
+    item = parse_item(recording(API + "item_54--1-0168-2016201712499.xml"))
+    assert item is not None and item["STATUSQ"] == "answerReceived"
+    assert item["TEXTQF"].startswith("Depuis deux semaines, nous sommes nombreux")
+    doc = _doc(item, item, None)
+    assert doc.status == "answerReceived" and doc.events == ("answer 1",)
+    depot = item["DEPOTDAT"]
+    assert "La notion de flagrant" in doc.text and doc.published == f"{depot[:4]}-{depot[4:6]}-{depot[6:]}"
+
+
+def test_questions_xml_that_is_not_the_api_is_refused() -> None:
+    with pytest.raises(ParseError, match="without <result><items>"):
+        parse_item(b'<?xml version="1.0"?><rss><channel/></rss>')
+    with pytest.raises(ParseError, match="not a JSON or XML answer"):
+        parse_item(b"<html><body>Just a moment</body></html")
 
 
 # --- Moniteur belge ---------------------------------------------------------------------------------------
@@ -405,8 +421,8 @@ def test_news_page() -> None:
 PARSERS: list[tuple[str, Callable[[bytes], Any], str]] = [
     ("chamber-dossier", parse_dossier, "not a Chamber dossier page"),
     ("chamber-recent", lambda b: parse_recent(b, RECENT_URL), "no dossier rows"),
-    ("questions-list", parse_list, "not a JSON answer"),
-    ("questions-item", parse_item, "not a JSON answer"),
+    ("questions-list", parse_list, "not a JSON or XML answer"),
+    ("questions-item", parse_item, "not a JSON or XML answer"),
     ("moniteur-summary", lambda b: parse_summary(b, SUMMARY_URL, "2025-02-12"), "not a Moniteur summary page"),
     ("moniteur-publication", parse_publication, "not a Moniteur publication page"),
     ("feed", lambda b: parse_feed(b, "https://rwlp.be/feed/"), "not an RSS or Atom feed"),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from typing import Any
 
 from .config import Source
@@ -23,6 +24,8 @@ from .matching import Matcher, TopicHits, classify
 from .reasons import Reason
 from .sources import Doc, Parsed
 from .store import Document, Store
+
+log = logging.getLogger(__name__)
 
 Evidence = tuple[int | None, str | None]  # (fetch id, payload sha256) an alert cites
 
@@ -93,6 +96,7 @@ class Writer:
             }
         )
         self.count += 1
+        log.info("alert %s source=%s ref=%s: %s", kind, self.source.id, target["ref"], reason.text("en"))
 
 
 def _target(doc: Document) -> dict[str, Any]:

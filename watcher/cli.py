@@ -78,6 +78,11 @@ def cli(ctx: click.Context, config_path: str, db_path: str | None, verbose: int,
     """
     level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    # One line per fetch, per alert and per state change is what a log is
+    # for; the libraries' own chatter ("Running job", connection pools) only
+    # with -vv.
+    for chatty in ("apscheduler", "urllib3", "werkzeug"):
+        logging.getLogger(chatty).setLevel(logging.DEBUG if verbose > 1 else logging.WARNING)
     ctx.obj = State(config_path, db_path)
 
 

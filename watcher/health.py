@@ -103,6 +103,8 @@ def record_failure(store: Store, config: Config, source: Source, error: str, *, 
         "state": "broken" if broken or was_broken else "failing",
     }
     alerts = 0
+    if values["state"] != row.get("state"):
+        log.info("%s: %s -> %s (%s)", source.id, row.get("state") or "new", values["state"], error)
     if broken and not was_broken:
         values["broken_since"] = when
         store.insert_alert(

@@ -148,7 +148,13 @@ class Http:
         return parser
 
     def get(
-        self, url: str, *, etag: str | None = None, last_modified: str | None = None, until: float | None = None
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        until: float | None = None,
+        accept: str | None = None,
     ) -> Fetched:
         """GET ``url`` politely, conditionally when validators are given.
 
@@ -170,7 +176,7 @@ class Http:
             if until is not None and time.monotonic() >= until:
                 raise TransientFetchError(f"the source's pass deadline was reached before fetching {url}")
             try:
-                return self._get_once(url, host, etag, last_modified, until)
+                return self._get_once(url, host, etag, last_modified, until, accept)
             except TransientFetchError as e:
                 wait = self.backoff * (2**attempt)
                 if e.retry_after is not None:
@@ -191,9 +197,15 @@ class Http:
                 # else: _get_once waits for the host, now blocked until Retry-After has passed
 
     def _get_once(
-        self, url: str, host: str, etag: str | None, last_modified: str | None, until: float | None = None
+        self,
+        url: str,
+        host: str,
+        etag: str | None,
+        last_modified: str | None,
+        until: float | None = None,
+        accept: str | None = None,
     ) -> Fetched:
-        headers: dict[str, str] = {}
+        headers: dict[str, str] = {"Accept": accept} if accept else {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:

@@ -163,12 +163,12 @@ class Context:
         self.captures: list[Capture] = []
         self.earned: dict[str, tuple[str | None, str | None, str]] = {}  # url -> validators to save
 
-    def fetch(self, url: str, *, conditional: bool = False) -> Fetched | None:
-        """GET ``url``; None when ``conditional`` and the server says 304."""
+    def fetch(self, url: str, *, conditional: bool = False, accept: str | None = None) -> Fetched | None:
+        """GET ``url`` (asking for ``accept`` types); None when ``conditional`` and the server says 304."""
         etag, modified = self._validators(url) if conditional else (None, None)
         started = self.now()
         try:
-            fetched = self.http.get(url, etag=etag, last_modified=modified, until=self.until)
+            fetched = self.http.get(url, etag=etag, last_modified=modified, until=self.until, accept=accept)
         except FetchError as e:
             self.captures.append(Capture(url, started, None, None, str(e)))
             raise

@@ -120,11 +120,49 @@ def parse_publication(data: bytes) -> tuple[str | None, str, str]:
     return numac, collapse(h1.get_text(" ")) if h1 else "", text
 
 
-def day_url(base: str, day: date) -> str:
+def day_url(base: str, day: date, edition: int = 1) -> str:
+    """The summary of one edition of one day (``s_editie``; a day may have a second edition)."""
     parts = urlsplit(base)
-    query = {k: v[0] for k, v in parse_qs(parts.query).items() if k != "sum_date"}
+    query = {k: v[0] for k, v in parse_qs(parts.query).items() if k not in ("sum_date", "s_editie")}
     query["sum_date"] = day.isoformat()
+    if edition > 1:
+        query["s_editie"] = str(edition)
     return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+MAX_EDITIONS = 3  # a day has one edition, now and then two
+
+
+def read_day(ctx: Context, day: date) -> list[Entry]:
+    """Every publication of a day, across its editions.
+
+    Edition 1 is the day's summary (its failure fails the pass).  Further
+    editions are looked for until one is absent: an error, an empty summary,
+    or the same publications again (how the site answers an edition that
+    does not exist is not recorded, so each of these ends the search).
+    """
+    url = day_url(ctx.source.url, day)
+    fetched = ctx.fetch(url)
+    assert fetched is not None
+    entries = parse_summary(fetched.content, fetched.final_url or url, day.isoformat())
+    seen = {e.numac for e in entries}
+    for edition in range(2, MAX_EDITIONS + 1):
+        if not entries:
+            break
+        url = day_url(ctx.source.url, day, edition)
+        try:
+            more = ctx.fetch(url)
+            assert more is not None
+            found = parse_summary(more.content, more.final_url or url, day.isoformat())
+        except (FetchError, ParseError):
+            ctx.captures.pop()  # an absent edition is no failed fetch of the source
+            break
+        new = [e for e in found if e.numac not in seen]
+        if not new:
+            break
+        entries += new
+        seen |= {e.numac for e in new}
+    return entries
 
 
 def days_to_read(last: str | None, today: date, bound: int) -> list[date]:
@@ -147,10 +185,7 @@ def collect(ctx: Context) -> Parsed:
     warnings: list[str] = []
     empty_weekdays = int(ctx.state.get("empty_weekdays", 0))
     for day in days:
-        url = day_url(source.url, day)
-        fetched = ctx.fetch(url)
-        assert fetched is not None
-        entries = parse_summary(fetched.content, fetched.final_url or url, day.isoformat())
+        entries = read_day(ctx, day)
         if not entries and day.weekday() < 5 and day < ctx.today:
             # No issue on a past weekday happens (public holidays), three in a
             # row does not: the page has most likely changed.

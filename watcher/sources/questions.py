@@ -24,15 +24,69 @@ from ..errors import ParseError
 from ..text import collapse
 from . import Context, Doc, Kind, Parsed
 
+ACCEPT = "application/json, application/xml;q=0.5"
+"""What we ask the API for: JSON (as recorded), XML accepted (the same API serves both)."""
+
 
 def _json(data: bytes) -> dict[str, Any]:
+    """An open-data answer, JSON or XML, as the JSON shape: ``{"items": [...], ...}``."""
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return _xml(data)
     try:
         obj = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ParseError(f"not a JSON answer from the open-data API: {e}") from None
+        raise ParseError(f"not a JSON or XML answer from the open-data API: {e}") from None
     if not isinstance(obj, dict) or not isinstance(obj.get("items"), list):
         raise ParseError('open-data answer without an "items" list')
     return obj
+
+
+def _xml(data: bytes) -> dict[str, Any]:
+    """The XML form (``<result><items><QRVADOC><TITF>…``) in the JSON shape.
+
+    Entities are never resolved and nothing is fetched.  Some XML text is
+    UTF-8 read as Latin-1 twice ("numÃ©rique", recorded); it is repaired.
+    """
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, recover=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as e:
+        raise ParseError(f"not a JSON or XML answer from the open-data API: {e}") from None
+    items_el = root.find("items")
+    if root.tag != "result" or items_el is None:
+        raise ParseError("open-data XML answer without <result><items>")
+    items: list[dict[str, Any]] = []
+    for doc in items_el:
+        if not isinstance(doc.tag, str):
+            continue
+        item: dict[str, Any] = {}
+        for field in doc:
+            if not isinstance(field.tag, str):
+                continue
+            if field.tag == "link":
+                item["link"] = {"href": field.get("href") or "", "rel": field.get("rel") or ""}
+                continue
+            text = _repair("".join(field.itertext()).strip())
+            item[field.tag] = text or None
+        items.append(item)
+    out: dict[str, Any] = {"items": items}
+    for name in ("start", "total"):
+        el = root.find(name)
+        if el is not None and (el.text or "").strip().isdigit():
+            out[name] = int((el.text or "").strip())
+    return out
+
+
+def _repair(text: str) -> str:
+    """"numÃ©rique" -> "numérique": UTF-8 bytes that were decoded as Latin-1."""
+    if "Ã" not in text and "Â" not in text:
+        return text
+    try:
+        return text.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
 
 
 def _text(value: Any) -> str:
@@ -115,7 +169,7 @@ def _page_url(url: str, start: int) -> str:
 def collect(ctx: Context) -> Parsed:
     """Read the newest list pages until one holds only known questions, then
     re-read the tracked questions still waiting for an answer."""
-    first = ctx.fetch(ctx.source.url, conditional=True)
+    first = ctx.fetch(ctx.source.url, conditional=True, accept=ACCEPT)
     summaries: list[dict[str, Any]] = []
     if first is not None:
         page, answer = parse_list(first.content), _json(first.content)
@@ -130,7 +184,7 @@ def collect(ctx: Context) -> Parsed:
             and any(str(it["SDOCNAME"]) not in ctx.known for it in page)
         ):
             start += len(page)
-            more = ctx.fetch(_page_url(ctx.source.url, start))
+            more = ctx.fetch(_page_url(ctx.source.url, start), accept=ACCEPT)
             assert more is not None
             page = parse_list(more.content)
             summaries.extend(page)
@@ -147,19 +201,19 @@ def collect(ctx: Context) -> Parsed:
         if known is None:
             full = None
             if href and relevant and not ctx.baseline:
-                fetched = ctx.fetch(str(href))
+                fetched = ctx.fetch(str(href), accept=ACCEPT)
                 assert fetched is not None
                 full = parse_item(fetched.content)
             docs.append(_doc(summary, full, ctx.captures[-1].sha256 if full else None))
         elif known.tracked and status != known.status and href:
-            fetched = ctx.fetch(str(href))
+            fetched = ctx.fetch(str(href), accept=ACCEPT)
             assert fetched is not None
             docs.append(_doc(summary, parse_item(fetched.content), ctx.captures[-1].sha256))
     # Tracked questions no longer on the newest pages are read one by one
     # until their answer is in.
     waiting = [k for k in ctx.tracked() if k.key not in listed and k.status != "answerReceived" and k.url]
     for known in waiting[:MAX_REPOLLS]:
-        fetched = ctx.fetch(str(known.url))
+        fetched = ctx.fetch(str(known.url), accept=ACCEPT)
         assert fetched is not None
         full = parse_item(fetched.content)
         if full is not None and str(full.get("STATUSQ") or "") != (known.status or ""):
