@@ -265,6 +265,52 @@ def status(state: State, as_json: bool) -> None:
         click.echo(f"digest {digest_id}: the mail server refused {listed}")
 
 
+@cli.command("try", context_settings=CONTEXT)
+@click.argument("source_id", required=False)
+@click.option("--kind", "kind_name", metavar="KIND", help="Source kind, for a page not in the config (see `watcher kinds`).")
+@click.option("--url", metavar="URL", help="Page to read (with --kind); with --file, the address links are read against.")
+@click.option("--file", "file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Read a saved page instead of fetching.")
+@click.option("--key", "keys", multiple=True, metavar="NAME=VALUE", help="A [[source]] key for --kind, e.g. item_selector=div.news (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print what was recognised as JSON.")
+@click.pass_obj
+def try_(state: State, source_id: str | None, kind_name: str | None, url: str | None, file: Path | None,
+         keys: tuple[str, ...], as_json: bool) -> None:
+    """Show what an adapter makes of a page, writing nothing.
+
+    Fetches the page politely (robots.txt, host delay, User-Agent) or reads
+    --file, runs the kind's parser and prints what it recognised: for
+    Justel the layout, numac, title, dates and the articles it would watch
+    and why; for the others the items with title, date and link; for each,
+    the topics it matches and the words. Exit status: 0 something was
+    recognised, 1 the page was read but not recognised (with the likeliest
+    reason), 2 bad usage.
+
+    \b
+    Example:
+      watcher try code-penal-1867-fr
+      watcher try --kind page --url https://www.brulocalis.brussels/fr/publications --key item_selector=div.views-row
+      watcher try --kind justel --file saved.html --key 'articles=["458"]' --json
+    """
+    from .trial import adhoc_source, render, run_trial, topics_and_settings
+
+    config = state.config if (source_id or Path(state.config_path).exists()) else None
+    topics, settings = topics_and_settings(config)
+    if source_id:
+        if kind_name or keys:
+            raise click.UsageError("give a SOURCE_ID, or --kind with --url/--file and --key, not both")
+        assert config is not None
+        source = config.source(source_id)
+    else:
+        if not kind_name or not (url or file):
+            raise click.UsageError("give a SOURCE_ID, or --kind with --url or --file")
+        default_url = "https://example.invalid/" if file else ""
+        source = adhoc_source(kind_name, url or default_url, list(keys), topics)
+    trial = run_trial(source, topics, settings, file=file)
+    click.echo(json.dumps(trial.as_json(), ensure_ascii=False, indent=2) if as_json else render(trial))
+    if not trial.recognised:
+        sys.exit(1)
+
+
 @cli.command(context_settings=CONTEXT)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of {kind, description, mode, keys}.")
 def kinds(as_json: bool) -> None:

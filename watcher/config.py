@@ -42,7 +42,9 @@ from .keys import (
 from .keys import url as http_url
 from .sources import kinds
 
-__all__ = ["Config", "Digest", "Settings", "Smtp", "Source", "Topic", "load", "parse_duration", "source_keys"]
+__all__ = [
+    "Config", "Digest", "Settings", "Smtp", "Source", "Topic", "load", "parse_duration", "source_from", "source_keys",
+]
 
 _PY_TYPES: dict[str, tuple[type, ...]] = {
     "str": (str,),
@@ -548,6 +550,12 @@ def _check_topic_refs(values: dict[str, Any], topic_ids: set[str], loc: _Locator
                 table, index, values["id"], "topics",
                 f'refers to undefined topic "{t}"{hint}; defined topics: {", ".join(sorted(topic_ids)) or "none"}',
             )
+
+
+def source_from(raw: dict[str, Any], topic_ids: set[str], *, where: str) -> Source:
+    """A source given another way than in the file (``watcher try --kind``),
+    validated exactly like a ``[[source]]``; errors name ``where``."""
+    return _source(raw, _Locator(Path(where.replace("/", " ")), ""), 0, topic_ids)
 
 
 def _source(raw: Any, loc: _Locator, i: int, topic_ids: set[str]) -> Source:

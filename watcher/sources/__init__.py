@@ -45,15 +45,19 @@ class Kind:
     ``keys`` are the kind's own ``[[source]]`` keys (beyond the common ones);
     ``parse_keys`` those that change what is parsed or matched (default: all
     of them), so that changing one forces a full fetch and a new parse even
-    when the server would answer 304; ``collect`` does one pass.
+    when the server would answer 304; ``collect`` does one pass; ``preview``
+    reads one payload with the pure parsers, fetching nothing more (what
+    ``watcher try`` shows); ``accept`` is the Accept header the site wants.
     """
 
     name: str
     description: str
     mode: Literal["snapshot", "stream"]
     collect: Callable[[Context], Parsed]
+    preview: Callable[[bytes, str, Source], Parsed] | None = None
     keys: tuple[Key, ...] = ()
     parse_keys: tuple[str, ...] | None = None
+    accept: str | None = None
 
     def changes_parse(self, key: str) -> bool:
         return key in (self.parse_keys if self.parse_keys is not None else [k.name for k in self.keys])
@@ -111,6 +115,7 @@ class Parsed:
     texts: Mapping[str, str] = field(default_factory=dict)  # snapshot: every ref on the page -> its text
     warnings: tuple[str, ...] = ()  # worth telling the operator, not worth failing for
     not_modified: bool = False  # snapshot: the page is the same as the last good one (HTTP 304)
+    facts: Mapping[str, str | None] = field(default_factory=dict)  # what the page says of itself, for `watcher try`
 
     @property
     def refs(self) -> frozenset[str]:

@@ -22,11 +22,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from ..errors import FetchError, ParseError
 from ..text import collapse
 from . import Context, Doc, Kind, Parsed
+
+if TYPE_CHECKING:
+    from ..config import Source
 from ._soup import soup as make_soup
 
 _DOSSIER_LINK = re.compile(r"flwbn\.cfm\?[^\"'>]*?legislat=(\d+)[^\"'>]*?dossierID=(\d+)", re.IGNORECASE)
@@ -174,6 +178,20 @@ def _doc(d: Dossier, url: str, sha: str | None, *, track: bool = False) -> Doc:
     )
 
 
+def preview(data: bytes, url: str, source: Source) -> Parsed:
+    """A dossier page as one item, or the recent-documents list as its rows."""
+    if "flwbn.cfm" in url or re.search(rb"Document parlementaire|Parlementair Document", data, re.IGNORECASE):
+        d = parse_dossier(data)
+        return Parsed(None, d.title, (_doc(d, url, None),), facts={"status": d.status, "sub-documents": str(len(d.subdocs))})
+    rows = parse_recent(data, url)
+    docs = tuple(
+        Doc(key=r.dossier, ref=r.dossier, number=r.dossier, title=f"{r.dossier} {r.title}", url=dossier_url(url, r.legislature, r.number, _language(url)),
+            text=r.title, published=r.date, events=(f"{r.subdoc[-3:]} {r.date or ''} {r.doc_type}".strip(),))
+        for r in rows
+    )
+    return Parsed(None, "Chambre des représentants", docs, facts={"rows": str(len(rows))})
+
+
 def collect(ctx: Context) -> Parsed:
     source = ctx.source
     if "flwbn.cfm" in source.url:
@@ -233,4 +251,5 @@ KIND = Kind(
     ),
     mode="stream",
     collect=collect,
+    preview=preview,
 )

@@ -11,11 +11,14 @@ import re
 import time
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ParseError
 from ..text import clean_identity, collapse, decode_html, html_to_lines, one_line
 from . import Context, Doc, Kind, Parsed
+
+if TYPE_CHECKING:
+    from ..config import Source
 
 
 def _iso(entry: Any) -> str | None:
@@ -111,6 +114,12 @@ def _entry(e: Any) -> Doc | None:
     )
 
 
+def preview(data: bytes, url: str, source: Source) -> Parsed:
+    warnings: list[str] = []
+    title, docs = parse_feed(data, url, warnings)
+    return Parsed(None, title, tuple(docs), warnings=tuple(warnings), facts={"entries": str(len(docs))})
+
+
 def collect(ctx: Context) -> Parsed:
     fetched = ctx.fetch(ctx.source.url, conditional=True)
     if fetched is None:
@@ -128,4 +137,5 @@ KIND = Kind(
     ),
     mode="stream",
     collect=collect,
+    preview=preview,
 )

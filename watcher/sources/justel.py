@@ -383,7 +383,9 @@ def parse(data: bytes, url: str, source: Source) -> Parsed:
     present = {base_ref(r) for r in texts} | set(texts)
     missing = sorted({normalize_ref(a) for a in source.options["articles"]} - present)
     warnings = (f"listed article(s) not on the page: {', '.join(missing)}",) if missing else ()
-    return Parsed(identity=law.numac, title=law.title, docs=docs, texts=texts, warnings=warnings)
+    facts = {"layout": law.layout, "language": law.language, "numac": law.numac, "dossier": law.dossier,
+             "updated": law.updated, "in_force": law.in_force, "articles on the page": str(len(law.articles))}
+    return Parsed(identity=law.numac, title=law.title, docs=docs, texts=texts, warnings=warnings, facts=facts)
 
 
 def collect(ctx: Context) -> Parsed:
@@ -403,6 +405,7 @@ KIND = Kind(
     ),
     mode="snapshot",
     collect=collect,
+    preview=parse,
     keys=(
         Key(
             "articles", "list[str]", (),

@@ -28,12 +28,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 
 from ..errors import FetchError, ParseError
 from ..keys import Key, between
 from ..text import collapse
 from . import Context, Doc, Kind, Parsed
+
+if TYPE_CHECKING:
+    from ..config import Source
 from ._soup import soup as make_soup
 
 _LEGISLATIVE = re.compile(r"lois|décrets|decrets|wetten|decreten|ordonnan|règlements|verordeningen", re.IGNORECASE)
@@ -178,6 +182,22 @@ def days_to_read(last: str | None, today: date, bound: int) -> list[date]:
     return days[-bound:] if days else []
 
 
+def preview(data: bytes, url: str, source: Source) -> Parsed:
+    """A summary as its publications, or one publication page with its body."""
+    if b"article-text" in data and b"list-item--title" not in data:
+        numac, title, body = parse_publication(data)
+        return Parsed(None, title, (Doc(key=numac or "", ref=numac or "", number=numac or "", title=title, url=url, text=body),))
+    day = (parse_qs(urlsplit(url).query).get("sum_date") or [""])[0]
+    entries = parse_summary(data, url, day)
+    docs = tuple(
+        Doc(key=e.numac, ref=e.numac, number=e.numac, title=f"{e.title} ({e.authority})" if e.authority else e.title,
+            url=e.url, text=e.title, published=e.day or None)
+        for e in entries
+    )
+    return Parsed(None, "Moniteur belge", docs, facts={"publications": str(len(entries)),
+                  "legislative": str(sum(e.legislative for e in entries))})
+
+
 def collect(ctx: Context) -> Parsed:
     source = ctx.source
     days = days_to_read(ctx.state.get("last_day"), ctx.today, source.options["catch_up_days"])
@@ -240,6 +260,7 @@ KIND = Kind(
     ),
     mode="stream",
     collect=collect,
+    preview=preview,
     keys=(
         Key("catch_up_days", "int", 7, "When watcher was off, how many missed days to read at most.", check=between(1, 60)),
     ),

@@ -100,5 +100,6 @@ KIND = Kind(
     ),
     mode="stream",
     collect=collect,
+    preview=lambda data, url, source: Parsed(None, "", tuple(parse_page(data, url, source.options))),
     keys=KEYS,
 )

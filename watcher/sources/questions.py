@@ -17,12 +17,15 @@ is a ``status`` alert carrying the answer's words.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..errors import ParseError
 from ..text import collapse
 from . import Context, Doc, Kind, Parsed
+
+if TYPE_CHECKING:
+    from ..config import Source
 
 ACCEPT = "application/json, application/xml;q=0.5"
 """What we ask the API for: JSON (as recorded), XML accepted (the same API serves both)."""
@@ -166,6 +169,19 @@ def _page_url(url: str, start: int) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
+def preview(data: bytes, url: str, source: Source) -> Parsed:
+    """A list answer as its questions, or one question's answer in full."""
+    answer = _json(data)
+    items = [it for it in answer["items"] if isinstance(it, dict)]
+    if items and not items[0].get("SDOCNAME"):
+        full = items[0]
+        ident = str(full.get("DOCNAME") or full.get("ID") or "")
+        return Parsed(None, "Question écrite", (_doc(full, full, None, ident=ident),))
+    summaries = parse_list(data)
+    return Parsed(None, "Questions écrites", tuple(_doc(s, None, None) for s in summaries),
+                  facts={"total": str(answer.get("total") or len(summaries))})
+
+
 def collect(ctx: Context) -> Parsed:
     """Read the newest list pages until one holds only known questions, then
     re-read the tracked questions still waiting for an answer."""
@@ -229,4 +245,6 @@ KIND = Kind(
     ),
     mode="stream",
     collect=collect,
+    preview=preview,
+    accept=ACCEPT,
 )
