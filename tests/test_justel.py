@@ -311,3 +311,48 @@ def test_the_code_of_criminal_procedure_articles_on_reporting() -> None:
     art = law.article("46bis/1")
     assert art is not None and "infractions terroristes" in art.text
     assert {"29", "46bis", "46bis/1"} <= {a.ref for a in law.articles}
+
+
+# ----------------------------------------------------------------- Book II's reused anchors
+
+BOOK2 = "ejustice/justel_2024layout_code_penal_livre2_2024002088_fr_EXCERPT_"
+
+
+def test_book_ii_assembled_from_its_recorded_excerpts() -> None:
+    head = recording(BOOK2 + "chars0-16000_head_list-title-1.html").decode("utf-8")
+    start = recording(BOOK2 + "chars32000-48000_start-of-list-title-3.html").decode("utf-8")
+    end = recording(BOOK2 + "chars571016-587016_end-of-page.html").decode("utf-8")
+    head = head[: head.index('<div id="list-title-2"')] if '<div id="list-title-2"' in head else head
+    text = start[start.index('<div id="list-title-3"') :]  # it stops at the start of art. 80
+    page = (head + text + "<BR><BR>&nbsp;&nbsp;<A NAME" + end).encode("utf-8")
+    law = parse_law(page, "https://www.ejustice.just.fgov.be/cgi_loi/article.pl?language=fr&cn_search=2024022910")
+    assert law.numac == "2024002088" and law.in_force == "2026-04-08"
+    refs = [a.ref for a in law.articles]
+    assert refs[:4] == ["1", "2", "79", "80"] and refs[-2:] == ["118", "119"]
+    assert "livre II du Code pénal" in (law.article("2") or law.articles[1]).text
+    assert "loi du 30 juillet 1981" in (law.article("113") or law.articles[0]).text
+
+
+def synthetic_reuse() -> bytes:
+    """SYNTHETIC articles (a law whose own articles reuse the anchors of the
+    Book it introduces, as DOMAIN.md records for Book II) set in the frame of
+    the recorded whole 2024-layout page of the 1994 law."""
+    frame = recording(LOI_1994_2024).decode("cp1252")
+    text_open = frame.index('<div id="list-title-3"')
+    body = frame.index("</h2>", text_open) + len("</h2>")
+    tail = frame[frame.index("</div>", frame.index("NAME='Art.37'")) :]
+    arts = [("79", "Book II, art. 79."), ("80", "Book II, art. 80, premier texte."), ("80", "Book II, art. 80, version future."),
+            ("81", "Book II, art. 81."), ("79", "La loi introductive, art. 79."), ("80", "La loi introductive, art. 80.")]
+    html = "".join(f"&nbsp;&nbsp;<A NAME='Art.{n}' HREF='#x'>Art.</A> {n}. {t}<BR><BR>" for n, t in arts)
+    return (frame[:body] + html + tail).encode("utf-8")
+
+
+def test_a_number_reused_by_another_text_never_takes_the_book_s_identity() -> None:
+    page = synthetic_reuse()
+    law = parse_law(page, "https://www.ejustice.just.fgov.be/x?language=fr")
+    assert [a.ref for a in law.articles] == ["79", "80", "80~2", "81", "79@2", "80@2"]
+    assert law.article("79").text.startswith("Book II")  # type: ignore[union-attr]
+    src = Source(id="b2", kind="justel", url="https://x.example/?language=fr", options={"articles": ("79", "80"), "articles_matching": ()})
+    parsed = justel.parse(page, src.url, src)
+    assert [d.ref for d in parsed.docs] == ["79", "80", "80~2"]  # the introducing law's 79 and 80 are not watched with them
+    assert {d.key for d in parsed.docs} == {"1994009284:fr:79", "1994009284:fr:80", "1994009284:fr:80~2"}

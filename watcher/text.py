@@ -210,7 +210,10 @@ def normalize_ref(ref: str) -> str:
 
 
 def base_ref(ref: str) -> str:
-    """The article a variant belongs to: ``"458~2"`` or ``"458_DROIT_FUTUR"`` -> ``"458"``."""
+    """The article a variant belongs to: ``"458~2"`` or ``"458_DROIT_FUTUR"`` -> ``"458"``;
+    ``"113@2"`` (another text on the page reusing the number) is its own article."""
+    if "@" in ref:
+        return ref.split("~", 1)[0]
     m = _BASE_REF.match(ref)
     return m.group(0) if m else ref
 

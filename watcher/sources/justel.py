@@ -164,6 +164,7 @@ def _parse_articles(text_html: str) -> list[Article]:
     pieces = text.split(_MARK)
     articles: list[Article] = []
     seen: dict[str, int] = {}
+    parts: dict[str, int] = {}
     headings: list[tuple[int, str]] = []
     heading = ""
     for i in range(1, len(pieces) - 1, 2):
@@ -174,12 +175,22 @@ def _parse_articles(text_html: str) -> list[Article]:
             heading = " > ".join(h for _, h in headings)
             continue
         ref = normalize_ref(name[4:] if name.startswith("Art.") else name)
-        # Justel repeats an anchor when it prints several versions of one
-        # article (e.g. a future version); keep each, with a stable suffix.
         count = seen.get(ref, 0) + 1
         seen[ref] = count
         if count > 1:
-            ref = f"{ref}~{count}"
+            if articles and base_ref(articles[-1].ref) == ref:
+                # Justel repeats an anchor right away when it prints several
+                # versions of one article (a future version): "458~2" is
+                # 458 too, and watched with it.
+                ref = f"{ref}~{count}"
+            else:
+                # The same anchor again after other articles is another text
+                # on the page reusing the number (the law introducing Book II
+                # of the new Code pénal has its own art. 79-119 after Book
+                # II's, recorded): "113@2" is never 113, and never takes its
+                # identity.
+                parts[ref] = parts.get(ref, 1) + 1
+                ref = f"{ref}@{parts[ref]}"
         articles.append(_article(ref, lines, heading))
     return articles
 
@@ -371,7 +382,8 @@ def parse(data: bytes, url: str, source: Source) -> Parsed:
             number=art.number,
             title=f"{name.rstrip('. ')}, art. {art.number}",
             # Justel pages anchor every article: the link lands on it.
-            url=f"{base}#Art.{base_ref(art.ref)}",
+            # (a number reused further down, "113@2", has no anchor of its own)
+            url=f"{base}#Art.{base_ref(art.ref)}" if "@" not in art.ref else base,
             text=art.text,
             notes=art.notes,
             heading=art.heading,
