@@ -186,3 +186,29 @@ def test_sigterm_during_a_slow_download_still_stops_within_seconds(tmp_path: Pat
     assert proc.returncode == 0 and stopped_in < 15
     assert query(w.db, "PRAGMA integrity_check") == [("ok",)]
     assert query(w.db, "SELECT count(*) FROM versions") == [(0,)]  # the cut-short pass wrote nothing
+
+
+def test_a_source_that_fails_once_is_retried_within_minutes_and_recovers_quietly(tmp_path: Path, server: LocalServer) -> None:
+    url = server.serve_sequence(
+        "/cp", [Route(b"down", status=500), Route(b"down", status=500), Route(recording(CODE_PENAL_OLD))]
+    )
+    w = Watcher(
+        tmp_path, server, source("cp", url, 'every = "1h"'),
+        settings='jitter = 0\nfailures_before_broken = 3\nretry_delays = ["1s", "2s"]\nretries = 0\n',
+    )
+    proc = start(w, "run")
+    try:
+        wait_for(lambda: query(w.db, "SELECT state FROM sources WHERE id = 'cp'") == [("ok",)])
+        (next_run,) = query(w.db, "SELECT next_run FROM sources WHERE id = 'cp'")[0]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=15)
+    assert proc.returncode == 0, err
+    arrivals = [t for p, t in server.times if p == "/cp"]
+    assert len(arrivals) == 3  # the first check, then two retries (1 s, 2 s), not one hour later
+    assert arrivals[1] - arrivals[0] >= 1 and arrivals[2] - arrivals[1] >= 2
+    assert query(w.db, "SELECT kind FROM alerts") == []  # two failures are no broken source
+    assert "trying again at" in err
+    from datetime import UTC, datetime, timedelta
+
+    assert datetime.fromisoformat(str(next_run)) > datetime.now(UTC) + timedelta(minutes=50)  # back on its hourly schedule

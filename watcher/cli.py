@@ -252,7 +252,7 @@ def status(state: State, as_json: bool) -> None:
         line = (
             f"{o['id']:32} {o['state']:8} docs={o['documents']:<5} last checked {o['last_checked'] or 'never'}"
             f"; last success {o['last_success'] or 'never'}"
-            + (f"; next run {o['next_run']}" if o["next_run"] else "")
+            + (f"; {'next run' if o['state'] in ('ok', 'new') else 'next try'} {o['next_run']}" if o["next_run"] else "")
         )
         click.echo(line)
         if o["state"] != "ok" and o["last_error"]:

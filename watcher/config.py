@@ -79,6 +79,16 @@ def _cron(v: Any) -> str | None:
     return None
 
 
+def _durations(v: Any) -> str | None:
+    if not v:
+        return "must name at least one duration"
+    for item in v:
+        problem = duration(item)
+        if problem:
+            return problem
+    return None
+
+
 def _kind(v: Any) -> str | None:
     known = kinds()
     return None if v in known else f'"{v}" is not a known kind; known kinds: {", ".join(known)}'
@@ -135,6 +145,12 @@ class Settings:
         "and is counted like any failure, so a `watcher check` never holds the database for longer than the sum "
         "of its sources' deadlines.",
         check=between(1, 86400),
+    )
+    retry_delays: tuple[str, ...] = setting(
+        ("5m", "15m", "1h"),
+        "`watcher run`: after a failed check, try the source again after these delays in turn (the last one "
+        "repeats), never later than its normal schedule; Retry-After and host politeness still hold.",
+        check=lambda v: _durations(v),
     )
     failures_before_broken: int = setting(
         3,

@@ -18,7 +18,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
 
@@ -70,6 +70,14 @@ class Runner:
         self._active = 0
         self._active_lock = threading.Lock()
         self._digest_lock = threading.Lock()  # one digest run at a time: the outbox is per digest
+        self._source_lock = threading.Lock()
+        self._running: set[str] = set()  # sources being checked now
+        self.retry_delays = [parse_duration(d) for d in config.settings.retry_delays]
+
+    def retry_time(self, failures: int) -> datetime:
+        """When a source that failed ``failures`` times in a row is tried again."""
+        delay = self.retry_delays[min(max(failures, 1), len(self.retry_delays)) - 1]
+        return datetime.now(UTC) + timedelta(seconds=delay)
 
     @contextlib.contextmanager
     def _job(self, what: str) -> Iterator[Store]:
@@ -95,18 +103,42 @@ class Runner:
         if self.stop.is_set():
             return
         with self._job(f"check {source_id}") as store:
-            for r in check_all(store, self.http, self.config, [source_id], matcher=self.matcher):
+            with self._source_lock:
+                if source_id in self._running:
+                    return  # a retry and a scheduled run met: one check at a time per source
+                self._running.add(source_id)
+            try:
+                results = check_all(store, self.http, self.config, [source_id], matcher=self.matcher)
+            finally:
+                with self._source_lock:
+                    self._running.discard(source_id)
+            for r in results:
                 level = logging.INFO if r.ok else logging.WARNING
                 log.log(level, "check %s: %s, %d alert(s)%s", r.source_id, r.state, r.alerts,
                         f", {r.error}" if r.error else "")
+            failed = any(not r.ok for r in results)
             if any(d.frequency == "immediate" for d in self.config.digests) and not self.stop.is_set():
                 # "immediate" digests go out at the end of the pass that found
                 # the alert, and any that failed are retried after each pass.
                 with self._digest_lock:
                     send_due(store, self.config, list(self.config.digests), only_immediate=True)
             job = self.scheduler.get_job(source_id)
-            if job is not None and job.next_run_time is not None:
-                store.update_source(source_id, next_run=job.next_run_time.astimezone(UTC).isoformat(timespec="seconds"))
+            next_run = job.next_run_time if job is not None else None
+            retry_job = f"retry:{source_id}"
+            if failed:
+                failures = int((store.source(source_id) or {}).get("consecutive_failures") or 1)
+                retry_at = self.retry_time(failures)
+                if next_run is None or retry_at < next_run:
+                    self.scheduler.add_job(
+                        self._check, "date", run_date=retry_at, args=[source_id], id=retry_job,
+                        name=f"retry {source_id}", replace_existing=True,
+                    )
+                    log.info("check %s: trying again at %s", source_id, retry_at.isoformat(timespec="seconds"))
+                    next_run = retry_at
+            elif self.scheduler.get_job(retry_job) is not None:
+                self.scheduler.remove_job(retry_job)
+            if next_run is not None:
+                store.update_source(source_id, next_run=next_run.astimezone(UTC).isoformat(timespec="seconds"))
 
     def _digests(self) -> None:
         if self.stop.is_set():
