@@ -202,7 +202,7 @@ def test_a_source_that_fails_once_is_retried_within_minutes_and_recovers_quietly
         (next_run,) = query(w.db, "SELECT next_run FROM sources WHERE id = 'cp'")[0]
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=15)
+        _, err = proc.communicate(timeout=15)
     assert proc.returncode == 0, err
     arrivals = [t for p, t in server.times if p == "/cp"]
     assert len(arrivals) == 3  # the first check, then two retries (1 s, 2 s), not one hour later
