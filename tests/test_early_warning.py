@@ -259,6 +259,42 @@ def test_chamber_new_bill_then_its_adoption(tmp_path: Path, server: LocalServer)
     w.check()
     assert len(w.alerts()) == 2
 
+    # months later: adopted long ago and unchanged since, it is no longer fetched
+    con = sqlite3.connect(w.db)
+    con.execute(
+        "UPDATE versions SET first_seen = '2025-01-01T00:00:00+00:00' WHERE document_id = "
+        "(SELECT id FROM documents WHERE key = '55K3999')"
+    )
+    con.commit()
+    con.close()
+    assert w.status()["chambre"]["last_pass_requests"] == {"127.0.0.1": 2}  # the list and the dossier
+    server.requests.clear()
+    w.check()
+    assert not [p for p, _ in server.requests if "dossierID=3999" in p]
+    assert w.status()["chambre"]["last_pass_requests"] == {"127.0.0.1": 1}
+    assert w.status()["chambre"]["state"] == "ok"
+    history = w("history", "chambre", "55K3999")
+    assert history.code == 0 and "ADOPTE CHAMBRE" in history.out  # its history stays
+
+
+def test_a_dossier_unchanged_for_months_is_read_once_a_week(tmp_path: Path, server: LocalServer) -> None:
+    from datetime import date
+
+    from watcher.sources.chamber import still_followed
+    from watcher.store import Document
+
+    def doc(status: str, changed: str) -> Document:
+        return Document(id=1, source_id="c", key="55K1", ref="55K1", present=True, first_seen=changed,
+                        last_seen=changed, status=status, changed_at=changed)
+
+    today = date(2026, 11, 30)
+    assert still_followed(doc("PENDANT CHAMBRE", "2026-11-01"), today, 60, "2026-11-29")  # active: every pass
+    assert not still_followed(doc("PENDANT CHAMBRE", "2026-01-01"), today, 60, "2026-11-29")  # quiet: weekly
+    assert still_followed(doc("PENDANT CHAMBRE", "2026-01-01"), today, 60, "2026-11-20")
+    assert still_followed(doc("ADOPTE CHAMBRE", "2026-11-01"), today, 60, "2026-11-29")  # final, but recent
+    assert not still_followed(doc("VERWORPEN KAMER", "2026-09-01"), today, 60, None)  # final and done
+    assert still_followed(doc("HANGEND KAMER", "2026-09-01"), today, 60, None)  # not final
+
 
 def test_chamber_source_on_one_dossier_follows_its_sub_documents(tmp_path: Path, server: LocalServer) -> None:
     path = "/kvvcr/showpage.cfm?section=/flwb&language=nl&cfm=/site/wwwcfm/flwb/flwbn.cfm?lang=N&legislat=56&dossierID=272"

@@ -215,11 +215,13 @@ def status(state: State, as_json: bool) -> None:
     rows: dict[str, dict[str, Any]] = {}
     counts: dict[str, int] = {}
     refused: dict[str, dict[str, int]] = {}
+    costs: dict[str, dict[str, int]] = {}
     if state.db_path.exists():
         store = Store.open(state.db_path, create=False)
         try:
             rows = {r["id"]: r for r in store.sources()}
             counts = store.present_counts()
+            costs = {sid: json.loads(r["pass_requests"]) for sid, r in rows.items() if r.get("pass_requests")}
             refused = {d.id: found for d in config.digests if (found := refusals(store, d.id))}
         finally:
             store.close()
@@ -242,6 +244,7 @@ def status(state: State, as_json: bool) -> None:
                 "last_error": r.get("last_error"),
                 "warning": r.get("warning"),
                 "documents": counts.get(s.id, 0),
+                "last_pass_requests": costs.get(s.id, {}),
                 "url": s.url,
             }
         )
@@ -260,6 +263,9 @@ def status(state: State, as_json: bool) -> None:
             click.echo(f"    {o['consecutive_failures']} failure(s){since}: {o['last_error']}")
         if o["warning"]:
             click.echo(f"    warning: {o['warning']}")
+        if sum(o["last_pass_requests"].values()) > 1:
+            hosts = ", ".join(f"{h} {n}" for h, n in sorted(o["last_pass_requests"].items()))
+            click.echo(f"    last pass: {sum(o['last_pass_requests'].values())} requests ({hosts})")
     for digest_id, addresses in refused.items():
         listed = ", ".join(f"{a} ({n} in a row)" for a, n in addresses.items())
         click.echo(f"digest {digest_id}: the mail server refused {listed}")
@@ -366,7 +372,8 @@ def history(state: State, source_id: str, ref: str, as_json: bool) -> None:
     tz = state.tz()
     store = Store.open(state.db_path, create=False)
     try:
-        doc = store.document(source_id, normalize_ref(ref))
+        # "458BIS" means 458bis; a dossier id ("55K3999") is matched as written first
+        doc = store.document(source_id, ref) or store.document(source_id, normalize_ref(ref))
         if doc is None:
             raise StoreError(f'source "{source_id}" has no document "{ref}"')
         versions = store.versions(doc.id)
@@ -381,6 +388,8 @@ def history(state: State, source_id: str, ref: str, as_json: bool) -> None:
             "sha256": v.sha256,
             "text": v.text,
             "notes": list(v.notes),
+            "status": v.status,
+            "events": list(v.events),
         }
         for i, v in enumerate(versions)
     ]
@@ -392,6 +401,8 @@ def history(state: State, source_id: str, ref: str, as_json: bool) -> None:
     previous: str | None = None
     for n, v in enumerate(versions, 1):
         click.echo(f"\nversion {n}: seen {local(v.first_seen, tz)} .. {local(v.last_seen, tz)}")
+        if v.status:
+            click.echo(f"status: {v.status}")
         click.echo(v.text if previous is None else render_text(word_diff(previous, v.text)))
         previous = v.text
 

@@ -152,6 +152,12 @@ class Settings:
         "repeats), never later than its normal schedule; Retry-After and host politeness still hold.",
         check=lambda v: _durations(v),
     )
+    track_final_days: int = setting(
+        60,
+        "Days a tracked Chamber dossier is still read after reaching a final status (adopted, rejected, lapsed, "
+        "withdrawn, published) with no change since; then it is no longer fetched (its history stays).",
+        check=between(1, 3650),
+    )
     failures_before_broken: int = setting(
         3,
         "Consecutive fetch failures before a source is reported broken (a page that no longer parses is broken at once).",

@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from .apply import apply_snapshot, apply_stream
@@ -77,6 +78,7 @@ def check_source(
         matches=lambda text: bool(classify(matcher, text, source.topics).topics),
         baseline=not row.get("baseline_at"),
         until=time.monotonic() + config.settings.source_deadline,
+        settings=config.settings,
     )
     started = now()
     try:
@@ -139,8 +141,14 @@ def _forget(store: Store, source: Source, ctx: Context) -> None:
 
 
 def _record(store: Store, source: Source, captures: list[Capture], error: str | None = None) -> dict[str, int]:
-    """Write the pass's fetches and payloads; return fetch ids by payload sha256."""
+    """Write the pass's fetches and payloads, and what the pass cost each host;
+    return fetch ids by payload sha256."""
     ids: dict[str, int] = {}
+    hosts: dict[str, int] = {}
+    for c in captures:
+        host = urlsplit(c.url).hostname or "?"
+        hosts[host] = hosts.get(host, 0) + 1
+    store.update_source(source.id, pass_requests=json.dumps(hosts, sort_keys=True))
     for c in captures:
         f = c.fetched
         if f is not None and c.sha256:

@@ -256,6 +256,11 @@ def _m7_refused(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE sends ADD COLUMN refused TEXT")
 
 
+def _m8_pass_requests(db: sqlite_utils.Database) -> None:
+    # What a source's last pass cost the sites: JSON {host: requests}.
+    db.execute("ALTER TABLE sources ADD COLUMN pass_requests TEXT")
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("0001_initial", _m1_initial),
     ("0002_outbox", _m2_outbox),
@@ -264,6 +269,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("0005_reason_codes", _m5_reason_codes),
     ("0006_clean_identities", _m6_clean_identities),
     ("0007_refused_recipients", _m7_refused),
+    ("0008_pass_requests", _m8_pass_requests),
 )
 """Ordered schema changes; append, never edit one that has shipped."""
 
@@ -345,6 +351,7 @@ class Document:
     text: str | None = None
     status: str | None = None
     events: tuple[str, ...] = ()
+    changed_at: str | None = None  # when its current version was first seen
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Document:
@@ -369,6 +376,7 @@ class Document:
             text=row.get("text"),
             status=row.get("status"),
             events=tuple(json.loads(row["events"])) if row.get("events") else (),
+            changed_at=row.get("changed_at"),
         )
 
 
@@ -602,7 +610,8 @@ class Store:
     def documents(self, source_id: str) -> dict[str, Document]:
         """Documents of a source by key, each with its current version's hash and text."""
         rows = self.db.query(
-            "SELECT d.*, v.hash AS hash, v.text AS text, v.status AS status, v.events AS events FROM documents d "
+            "SELECT d.*, v.hash AS hash, v.text AS text, v.status AS status, v.events AS events, "
+            "v.first_seen AS changed_at FROM documents d "
             "LEFT JOIN versions v ON v.id = d.current_version WHERE d.source_id = ?",
             [source_id],
         )

@@ -33,7 +33,7 @@ from ..reasons import Reason
 from ..text import clean, clean_identity, one_line
 
 if TYPE_CHECKING:
-    from ..config import Source
+    from ..config import Settings, Source
     from ..http import Http
     from ..store import Document
 
@@ -154,6 +154,7 @@ class Context:
         matches: Callable[[str], bool],
         baseline: bool,
         until: float | None = None,
+        settings: Settings | None = None,
     ) -> None:
         self.source = source
         self.http = http
@@ -165,6 +166,7 @@ class Context:
         self.matches = matches  # does this text touch one of the source's topics?
         self.baseline = baseline  # first good pass: store, do not alert
         self.until = until  # time.monotonic() by which the pass must be over
+        self.settings = settings or _default_settings()
         self.captures: list[Capture] = []
         self.earned: dict[str, tuple[str | None, str | None, str]] = {}  # url -> validators to save
 
@@ -187,6 +189,12 @@ class Context:
 
     def tracked(self) -> list[Document]:
         return [doc for doc in self.known.values() if doc.tracked]
+
+
+def _default_settings() -> Settings:
+    from ..config import Settings
+
+    return Settings()
 
 
 @cache

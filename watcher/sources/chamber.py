@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -31,6 +32,7 @@ from . import Context, Doc, Kind, Parsed
 
 if TYPE_CHECKING:
     from ..config import Source
+    from ..store import Document
 from ._soup import soup as make_soup
 
 _DOSSIER_LINK = re.compile(r"flwbn\.cfm\?[^\"'>]*?legislat=(\d+)[^\"'>]*?dossierID=(\d+)", re.IGNORECASE)
@@ -192,6 +194,31 @@ def preview(data: bytes, url: str, source: Source) -> Parsed:
     return Parsed(None, "Chambre des représentants", docs, facts={"rows": str(len(rows))})
 
 
+_FINAL = re.compile(
+    r"ADOPT|AANGENOMEN|VERWORPEN|REJET|CADUC|VERVALLEN|INGETROKKEN|RETIR|PUBLI|BEKENDGEMAAKT|SANCTION|BEKRACHTIG",
+    re.IGNORECASE,
+)
+INACTIVE_DAYS = 90  # a dossier unchanged this long ...
+SLOW_POLL_DAYS = 7  # ... is read once a week
+
+
+def still_followed(doc: Document, today: date, final_days: int, last_polled: str | None) -> bool:
+    """Whether a tracked dossier is read on this pass.
+
+    A dossier with a final status (adopted, rejected, lapsed, withdrawn,
+    published) and no change for ``final_days`` is done: never read again,
+    its history stays.  One unchanged for months is read once a week.  The
+    others are read on every pass.
+    """
+    changed = date.fromisoformat((doc.changed_at or doc.first_seen)[:10])
+    quiet = (today - changed).days
+    if doc.status and _FINAL.search(doc.status) and quiet > final_days:
+        return False
+    if quiet > INACTIVE_DAYS and last_polled:
+        return (today - date.fromisoformat(last_polled)).days >= SLOW_POLL_DAYS
+    return True
+
+
 def collect(ctx: Context) -> Parsed:
     source = ctx.source
     if "flwbn.cfm" in source.url:
@@ -222,8 +249,9 @@ def collect(ctx: Context) -> Parsed:
                 published=row.date, events=(f"{row.subdoc[-3:]} {row.date or ''} {row.doc_type}".strip(),),
                 status=None,
             )
+    polled: dict[str, str] = dict(ctx.state.get("polled") or {})
     for known in ctx.tracked():
-        if known.url:
+        if known.url and still_followed(known, ctx.today, ctx.settings.track_final_days, polled.get(known.key)):
             to_follow.setdefault(known.key, known.url)
     warnings: list[str] = []
     for dossier, url in to_follow.items():
@@ -237,6 +265,8 @@ def collect(ctx: Context) -> Parsed:
             warnings.append(f"dossier {dossier}: {e}")
             continue
         docs[dossier] = _doc(d, url, ctx.captures[-1].sha256)
+        polled[dossier] = ctx.today.isoformat()
+    ctx.state["polled"] = {k: v for k, v in polled.items() if k in ctx.known or k in docs}
     if listed == [] and fetched is not None:
         raise ParseError("the recent-documents page lists no dossier")
     return Parsed(None, "Chambre des représentants", tuple(docs.values()), warnings=tuple(warnings))
