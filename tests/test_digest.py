@@ -117,8 +117,9 @@ def test_digest_says_what_where_when_why_and_the_words(watched: Watcher, smtp: S
     assert "[- cent -][+ cinq cents +]" in text
     # trimmed to the changed passage: the article's start is not repeated
     assert text.count("Les médecins, chirurgiens") == 0
-    # "checked, unchanged" names the watched provisions
-    assert "Vérifié, inchangé" in text and "art. 458, art. 458bis" in text
+    # "checked, unchanged" names the watched provisions that did not change
+    unchanged = text.split("== Vérifié, inchangé ==", 1)[1]
+    assert "art. 458bis" in unchanged and "art. 458," not in unchanged and "art. 458 " not in unchanged
     # the HTML part marks deletions and insertions, accents intact
     assert '<del style="' in html and "d&#39;un an</del>" in html
     assert '<ins style="' in html and "de deux ans</ins>" in html
@@ -329,3 +330,60 @@ def test_a_broken_source_is_reported_in_every_digest(tmp_path: Path, server: Loc
     for msg in smtp.inbox.messages:
         text, _ = parts(msg)
         assert "Sources en panne" in text and "Code pénal" in text
+
+
+# ---------------------------------------------------------- a digest that never contradicts itself
+
+THREE = '[[source]]\nid = "cp"\nkind = "justel"\ntitle = "Code pénal"\nurl = "{url}"\narticles = ["458", "458bis", "458ter"]\ntopics = ["secret-professionnel"]\n'
+
+
+def _digest_text(tmp_path: Path, server: LocalServer, smtp: Smtp, language: str, page: bytes) -> tuple[str, str]:
+    url = server.serve("/cp", recording(CODE_PENAL_OLD))
+    w = Watcher(tmp_path, server, THREE.format(url=url) + "\n" + mail_config(smtp.port, language=language))
+    w.check()
+    w.check()
+    server.serve("/cp", page)
+    w.check()
+    assert w("digest", "--force").code == 0
+    text, html = parts(smtp.inbox.messages[-1])
+    return text.replace("\r\n", "\n"), html
+
+
+SECTIONS = {
+    "fr": ("== Ce qui a changé", "== Vérifié, inchangé ==", "vérifié 3 fois, dernière fois le"),
+    "nl": ("== Wat veranderde", "== Nagekeken, ongewijzigd ==", "3 keer nagekeken, laatst op"),
+}
+
+
+@pytest.mark.parametrize("language", ["fr", "nl"])
+def test_checked_unchanged_lists_only_what_did_not_change(tmp_path: Path, server: LocalServer, smtp: Smtp, language: str) -> None:
+    text, html = _digest_text(tmp_path, server, smtp, language, amended())
+    changed_h, unchanged_h, times = SECTIONS[language]
+    changed, unchanged = text.split(changed_h, 1)[1].split(unchanged_h, 1)
+    assert "Code pénal, art. 458" in changed
+    assert "art. 458bis, art. 458ter" in unchanged and "art. 458," not in unchanged
+    assert times in unchanged
+    # the HTML says the same, in the same order
+    assert html.index("art. 458") < html.index("art. 458bis, art. 458ter")
+    assert "art. 458, " not in html.split(unchanged_h.strip("= "), 1)[1]
+    # the plain text: every line of an alert indented under its number, 72 columns, URLs whole
+    block = changed.split("\n\n", 1)[1].split("\n\n")[0]
+    lines = block.splitlines()
+    assert lines[0].startswith("1. [")
+    assert all(line.startswith("   ") for line in lines[1:]), block
+    for line in text.splitlines():
+        assert len(line) <= 72 or ("http" in line and " " not in line.split("http", 1)[1]), line
+    assert "#Art.458" in text  # the official link, never cut
+
+
+@pytest.mark.parametrize("language", ["fr", "nl"])
+def test_a_source_whose_every_provision_changed_is_not_unchanged(tmp_path: Path, server: LocalServer, smtp: Smtp, language: str) -> None:
+    page = recording(CODE_PENAL_OLD).decode("utf-8")
+    for n in ("458", "458bis", "458ter"):
+        anchor = page.index(f"NAME='Art.{n}'")
+        cut = page.index("</A>.", page.index("</A>", anchor) + 4) + len("</A>.")
+        page = page[:cut] + " Mot ajouté. " + page[cut:]
+    text, _ = _digest_text(tmp_path, server, smtp, language, page.encode("utf-8"))
+    _, unchanged_h, _ = SECTIONS[language]
+    assert "Code pénal" not in text.split(unchanged_h, 1)[1]
+    assert text.count("Mot ajouté") == 3

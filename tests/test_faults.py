@@ -335,8 +335,11 @@ def test_bidi_overrides_are_isolated_in_pages_and_mail(tmp_path: Path, server: L
         text, mail_html = render(config, build(store, config, config.digests[0], record=False))
     finally:
         store.close()
+    assert "\u2068" + evil + "\u2069" in mail_html
+    for line in text.splitlines():  # plain text: each line with an override is isolated on its own
+        if "\u202e" in line:
+            assert "\u2068" in line.split("\u202e")[0] and "\u2069" in line.split("\u202e")[-1], line
     for out in (text, mail_html):
-        assert "\u2068" + evil + "\u2069" in out
         # every override sits inside an isolate: none is followed by text outside its own FSI … PDI
         for chunk in out.split("\u2069"):
             if "\u202e" in chunk:

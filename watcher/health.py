@@ -87,6 +87,7 @@ def record_success(
         if not row.get("baseline_at"):
             values["baseline_at"] = when
     store.update_source(source.id, **values)
+    store.record_check(source.id, when, True)
     return CheckResult(source.id, True, "ok", not_modified=not_modified, alerts=alerts)
 
 
@@ -121,4 +122,5 @@ def record_failure(store: Store, config: Config, source: Source, error: str, *, 
         log.warning("%s: broken: %s", source.id, error)
         alerts = 1
     store.update_source(source.id, **values)
+    store.record_check(source.id, when, False)
     return CheckResult(source.id, False, values["state"], alerts=alerts, error=error)

@@ -261,6 +261,21 @@ def _m8_pass_requests(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE sources ADD COLUMN pass_requests TEXT")
 
 
+def _m9_checks(db: sqlite_utils.Database) -> None:
+    # One row per check of a source, so that a digest can say "checked N
+    # times, last on …" for the period it covers.
+    db.executescript(
+        """
+        CREATE TABLE checks (
+            source_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            ok INTEGER NOT NULL
+        );
+        CREATE INDEX checks_source ON checks(source_id, at);
+        """
+    )
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("0001_initial", _m1_initial),
     ("0002_outbox", _m2_outbox),
@@ -270,6 +285,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("0006_clean_identities", _m6_clean_identities),
     ("0007_refused_recipients", _m7_refused),
     ("0008_pass_requests", _m8_pass_requests),
+    ("0009_checks", _m9_checks),
 )
 """Ordered schema changes; append, never edit one that has shipped."""
 
@@ -708,6 +724,16 @@ class Store:
     def alert(self, alert_id: int) -> Alert | None:
         rows = list(self.db.query("SELECT * FROM alerts WHERE id = ?", [alert_id]))
         return Alert.from_row(rows[0]) if rows else None
+
+    def record_check(self, source_id: str, at: str, ok: bool) -> None:
+        self.db.execute("INSERT INTO checks (source_id, at, ok) VALUES (?, ?, ?)", [source_id, at, int(ok)])
+
+    def good_checks(self, source_id: str, since: str) -> tuple[int, str | None]:
+        """How many good checks of a source since ``since``, and the last one."""
+        n, last = self.db.execute(
+            "SELECT count(*), max(at) FROM checks WHERE source_id = ? AND ok = 1 AND at >= ?", [source_id, since]
+        ).fetchone()
+        return int(n), last
 
     def present_counts(self) -> dict[str, int]:
         """Present documents per source, in one query."""

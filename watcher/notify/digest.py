@@ -6,6 +6,7 @@ this module assembles one message's content from them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -27,6 +28,7 @@ class Checked:
     broken_since: str | None
     error: str | None
     provisions: list[str] = field(default_factory=list)
+    times: int = 0  # good checks in the period
 
 
 @dataclass
@@ -74,8 +76,16 @@ def is_due(store: Store, digest: Digest, now: datetime, has_alerts: bool) -> boo
     return has_alerts or digest.send_empty
 
 
-def checked_since(store: Store, config: Config, digest: Digest, since: str) -> tuple[list[Checked], list[Checked]]:
-    """Sources verified since ``since`` with what they cover, and broken ones."""
+CHANGES = ("changed", "added", "removed", "new", "updated", "status")
+
+
+def checked_since(
+    store: Store, config: Config, digest: Digest, since: str, alerts: Sequence[Alert] = ()
+) -> tuple[list[Checked], list[Checked]]:
+    """Sources checked since ``since`` with the provisions that did *not*
+    change (a provision with a change in this digest is not "unchanged"; a
+    source whose every provision changed is not listed), and broken ones."""
+    changed = {(a.source_id, a.ref) for a in alerts if a.kind in CHANGES}
     rows = {r["id"]: r for r in store.sources()}
     wanted = set(digest.topics)
     checked: list[Checked] = []
@@ -99,8 +109,14 @@ def checked_since(store: Store, config: Config, digest: Digest, since: str) -> t
             continue
         if off_topic or not row["last_success"] or row["last_success"] < since:
             continue
+        item.times, last = store.good_checks(source.id, since)
+        item.last_success = last or item.last_success
+        item.times = item.times or 1  # a database from before checks were counted
         if kind(source.kind).mode == "snapshot":
-            item.provisions = [f"art. {d.number or d.ref}" for d in store.present_documents(source.id)]
+            present = store.present_documents(source.id)
+            item.provisions = [f"art. {d.number or d.ref}" for d in present if (source.id, d.ref) not in changed]
+            if present and not item.provisions:
+                continue  # every provision changed: nothing of it is "unchanged"
         checked.append(item)
     return checked, broken
 
@@ -112,7 +128,7 @@ def build(
     now_utc = now_utc or datetime.now(UTC)
     since = period_start(store, digest, now_utc, record=record)
     alerts = pending(store, digest, digest_start(store, digest, now_utc, record=record))
-    checked, broken = checked_since(store, config, digest, since)
+    checked, broken = checked_since(store, config, digest, since, alerts)
     return Content(
         digest, alerts, checked, broken, since, now_utc.isoformat(timespec="seconds"), refusals(store, digest.id)
     )

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from ..config import Config
 from ..diff import Ops, render_html, render_text
 from ..present import bidi_safe, when
-from ..text import one_line
+from ..text import isolate, one_line
 from .digest import Content
 
 LABELS: dict[str, dict[str, str]] = {
@@ -32,6 +32,7 @@ LABELS: dict[str, dict[str, str]] = {
         "added": "ajouté", "removed": "retiré", "changed": "modifié", "new": "nouveau", "updated": "mis à jour",
         "status": "statut", "source_broken": "source en panne", "recovered": "source rétablie",
         "legend": "[- … -] supprimé, [+ … +] ajouté",
+        "checked_times": "vérifié {n} fois, dernière fois le {last}", "unchanged": "inchangés :",
         "refused": "Adresses refusées par le serveur de courrier lors des derniers envois (à corriger)",
         "times": "envoi(s) de suite",
     },
@@ -45,6 +46,7 @@ LABELS: dict[str, dict[str, str]] = {
         "added": "toegevoegd", "removed": "geschrapt", "changed": "gewijzigd", "new": "nieuw", "updated": "bijgewerkt",
         "status": "status", "source_broken": "bron defect", "recovered": "bron hersteld",
         "legend": "[- … -] geschrapt, [+ … +] toegevoegd",
+        "checked_times": "{n} keer nagekeken, laatst op {last}", "unchanged": "ongewijzigd:",
         "refused": "Adressen die de mailserver bij de laatste verzendingen weigerde (na te kijken)",
         "times": "verzending(en) op rij",
     },
@@ -63,7 +65,42 @@ def _env() -> Environment:
         lstrip_blocks=True,
         finalize=bidi_safe,
     )
+    env.filters["para"] = para
     return env
+
+
+WIDTH = 72
+INDENT = 3
+
+
+def para(text: str, indent: int = INDENT, hang: int | None = None, extra: int = 0) -> str:
+    """Text wrapped at 72 columns, every line indented under its alert's
+    number (``hang``: the first line starts at the margin, the others under
+    its text).  Words are never split, so a URL stays whole on its line."""
+    import textwrap
+
+    first = " " * indent if hang is None else ""
+    rest = " " * ((hang if hang is not None else indent) + extra)
+    first = first + " " * extra if hang is None else first
+    out = []
+    for paragraph in str(text).split("\n"):
+        out.append(
+            textwrap.fill(
+                " ".join(paragraph.split()), WIDTH, initial_indent=first, subsequent_indent=rest,
+                break_long_words=False, break_on_hyphens=False,
+            )
+            or first.rstrip()
+        )
+        first = rest
+    # A line break ends every bidi embedding in plain text: each line that
+    # carries a bidi control is isolated on its own, after its indent.
+    return "\n".join(_isolate_line(line) for line in "\n".join(out).split("\n"))
+
+
+def _isolate_line(line: str) -> str:
+    body = line.lstrip(" ")
+    isolated = isolate(body)
+    return line if isolated is body else line[: len(line) - len(body)] + isolated
 
 
 def html_diff(ops: Ops, context: int = 25) -> Markup:
