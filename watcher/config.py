@@ -20,6 +20,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -76,6 +77,16 @@ def _cron(v: Any) -> str | None:
         CronTrigger.from_crontab(v)
     except ValueError as e:
         return f'"{v}" is not a crontab line such as "0 7 * * 1-5" ({e})'
+    return None
+
+
+def _iso_date(v: Any) -> str | None:
+    if not v:
+        return None
+    try:
+        date.fromisoformat(v)
+    except ValueError:
+        return f'"{v}" is not a date such as "2026-04-08"'
     return None
 
 
@@ -217,6 +228,42 @@ class Topic:
         '(`"art. 458"`, `"artikel 458 Sw."`, `"458bis"`) is read as one.',
         check=nonempty_items,
     )
+    terms_in_context: tuple[str, ...] = setting(
+        (),
+        'Words and phrases that count only when one of the `context` words is in the same item (or within `within` '
+        'words): "enquête sociale" near "CPAS", not the family court\'s.',
+        check=nonempty_items,
+    )
+    context: tuple[str, ...] = setting(
+        (),
+        'Words that make a `terms_in_context` term count, and that lift `exclude`: "CPAS", "OCMW", "travailleur '
+        'social", "maatschappelijk werker" …',
+        check=nonempty_items,
+    )
+    within: int = setting(
+        0,
+        "How near a `context` word must be to a `terms_in_context` term, in words; 0: anywhere in the item.",
+        check=between(0, 10000),
+    )
+    exclude: tuple[str, ...] = setting(
+        (),
+        'Words that mark an item as another field (lawyers\' or bankers\' secrecy, the French "CCAS"): the topic does '
+        "not match it, unless one of the `context` words is there too.",
+        check=nonempty_items,
+    )
+    renumbered_on: str = setting(
+        "",
+        'The date (ISO) from which the topic\'s `laws` number their articles anew, e.g. "2026-04-08" for the new Code '
+        'pénal: in a text dated from then on, "article N" of those laws means `renumbered_articles`, unless the text '
+        'says "de 1867", "ancien" or "oud".',
+        check=lambda v: _iso_date(v),
+    )
+    renumbered_articles: tuple[str, ...] = setting(
+        (),
+        'Article numbers followed in texts dated from `renumbered_on` (or citing the "nouveau Code pénal"), e.g. '
+        '`["352", "353"]`.',
+        check=nonempty_items,
+    )
 
 
 @dataclass(frozen=True)
@@ -354,7 +401,11 @@ class Config:
         parts: list[Any] = [source.kind, source.url]
         parts += [[k.name, source.options.get(k.name)] for k in kind.keys if kind.changes_parse(k.name)]
         if kind.mode == "stream":
-            parts += [[t.id, t.terms, t.articles, t.laws] for t in self.topics_of(source)]
+            parts += [
+                [t.id, t.terms, t.articles, t.laws, t.terms_in_context, t.context, t.within, t.exclude,
+                 t.renumbered_on, t.renumbered_articles]
+                for t in self.topics_of(source)
+            ]
         blob = json.dumps(parts, ensure_ascii=False, sort_keys=True, default=list)
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:16]
 

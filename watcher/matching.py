@@ -30,7 +30,7 @@ from .text import _typography, normalize_ref
 _NUM = r"\d+(?:[a-z]{1,10})?(?:/\d+)?(?![\d/])"
 _SEP = r"\s*(?:,|et|en|and|ou|of|a|tot|-)\s*"
 # "art. 458", "article 458", "articles 458 et 458bis", "artikel 458", "artt. 36 en 36bis"
-_REF = re.compile(rf"\b(?:art(?:icles?|ikels?|t)?\.?|art\b)\s*(?P<list>{_NUM}(?:{_SEP}{_NUM})*)")
+_REF = re.compile(rf"\b(?:art(?:icles?|ikels?|ikelen|t)?\.?|art\b)\s*(?P<list>{_NUM}(?:{_SEP}{_NUM})*)")
 _LIST_ITEM = re.compile(rf"(?P<sep>{_SEP})?(?P<num>{_NUM})")
 _RANGE_WORDS = {"a", "tot", "-"}
 # "Art. 50. Le présent arrêté …" at the start of a line is the text's own
@@ -38,7 +38,7 @@ _RANGE_WORDS = {"a", "tot", "-"}
 _HEADING_AFTER = re.compile(r"^\s*(?:er)?\.(?:\s|$)")
 # The law a reference belongs to, in the folded text right after it.
 _GENITIVE = re.compile(
-    r"^[^.;:\n]{0,60}?\b(?:du|de\s+la|de\s+l'|des|van\s+het|van\s+de)\s+"
+    r"^[^.;:\n]{0,60}?\b(?:(?:du|de\s+la|des|van\s+het|van\s+de)\s+|de\s+l'\s*)"
     r"(?P<law>(?:\w+\s+){0,3}?(?:code|loi|decret|ordonnance|arrete|constitution|[\w-]*wetboek|[\w-]*wet|decreet|"
     r"ordonnantie|besluit|grondwet|reglement|traite|verdrag|convention)\b[^.;:\n]{0,60})"
 )
@@ -55,9 +55,10 @@ _TERM_REF = re.compile(rf"^(?:art(?:icles?|ikels?)?\.?\s*)?(?P<num>{_NUM})\s*(?P
 @dataclass(frozen=True)
 class Match:
     topic: str
-    term: str  # the configured term, or "art. 458" for a reference
+    term: str  # what matched, as people read it: "secret professionnel", "art. 458", "enquête sociale + CPAS"
     start: int  # in the original text
     end: int
+    rule: str = "term"  # term | context | article
 
 
 def fold_map(text: str) -> tuple[str, list[int]]:
@@ -81,43 +82,86 @@ def _fold_simple(text: str) -> str:
     return fold_map(text)[0]
 
 
+def _phrase(term: str) -> re.Pattern[str] | None:
+    """A whole-word pattern of a term with its inflected forms; a term that
+    names a law never matches another law whose name starts the same way
+    ("Code pénal" is not "Code pénal social")."""
+    folded = _fold_simple(term).strip()
+    if not folded:
+        return None
+    body = r"\s+".join(_inflected(w) for w in folded.split())
+    return re.compile(rf"(?<!\w){body}(?!\w)(?!\s+(?:social|sociaal|militaire|militair)\b)")
+
+
+@dataclass
+class _Topic:
+    id: str
+    terms: list[tuple[str, re.Pattern[str]]]
+    in_context: list[tuple[str, re.Pattern[str]]]
+    context: list[tuple[str, re.Pattern[str]]]
+    exclude: list[re.Pattern[str]]
+    within: int
+    articles: set[str]
+    laws: list[str]
+    renumbered_on: str
+    renumbered: set[str]
+
+
 class Matcher:
     """Compiled topics; :meth:`match` returns every hit in a text.
 
     A term that is an article reference ("art. 458", "artikel 458 Sw.",
     "458bis") is read as one, so it matches "l'article 458, alinéa 2" but
-    not "4580"; other terms match as whole words, plurals included.
+    not "4580"; other terms match as whole words, plurals included.  A
+    ``terms_in_context`` term counts only with a ``context`` word in the
+    item (or within ``within`` words); an ``exclude`` word silences the
+    topic for an item that has no ``context`` word.
     """
 
     def __init__(self, topics: tuple[Topic, ...] | list[Topic]) -> None:
         self.topics = list(topics)
-        self._terms: list[tuple[str, str, re.Pattern[str]]] = []
-        self._refs: list[tuple[str, set[str], list[str]]] = []
-        for t in self.topics:
-            articles = {normalize_ref(a) for a in t.articles}
-            laws = [_fold_simple(law).strip() for law in t.laws]
-            for term in t.terms:
-                folded = _fold_simple(term).strip()
-                if not folded:
-                    continue
-                ref = _TERM_REF.match(folded)
-                if ref:
-                    articles.add(normalize_ref(ref.group("num")))
-                    law = ref.group("law").strip()
-                    law = re.sub(r"^(?:du|de\s+la|de\s+l'|van\s+het|van\s+de)\s+", "", law)
-                    if law and law not in laws:
-                        laws.append(law)
-                    continue
-                # Plurals and Dutch inflections read as the same term:
-                # "secrets professionnels", "huisbezoeken", "elektronische".
-                body = r"\s+".join(_inflected(w) for w in folded.split())
-                self._terms.append((t.id, term, re.compile(rf"(?<!\w){body}(?!\w)")))
-            if articles:
-                # A topic that names no law follows the Code pénal's articles:
-                # watcher's reason to exist (art. 458 and its neighbours).
-                self._refs.append((t.id, articles, [law for law in laws if law] or list(DEFAULT_LAWS)))
+        self._compiled: list[_Topic] = [self._compile(t) for t in self.topics]
 
-    def match(self, text: str) -> list[Match]:
+    @staticmethod
+    def _compile(t: Topic) -> _Topic:
+        articles = {normalize_ref(a) for a in t.articles}
+        laws = [_fold_simple(law).strip() for law in t.laws]
+        terms: list[tuple[str, re.Pattern[str]]] = []
+        for term in t.terms:
+            folded = _fold_simple(term).strip()
+            ref = _TERM_REF.match(folded) if folded else None
+            if ref:
+                articles.add(normalize_ref(ref.group("num")))
+                law = ref.group("law").strip()
+                law = re.sub(r"^(?:du|de\s+la|de\s+l'|van\s+het|van\s+de)\s+", "", law)
+                if law and law not in laws:
+                    laws.append(law)
+                continue
+            pattern = _phrase(term)
+            if pattern is not None:
+                terms.append((term, pattern))
+
+        def compiled(words: tuple[str, ...]) -> list[tuple[str, re.Pattern[str]]]:
+            return [(w, p) for w in words if (p := _phrase(w)) is not None]
+
+        return _Topic(
+            id=t.id,
+            terms=terms,
+            in_context=compiled(t.terms_in_context),
+            context=compiled(t.context),
+            exclude=[p for _, p in compiled(t.exclude)],
+            within=t.within,
+            articles=articles,
+            # A topic that names no law follows the Code pénal's articles:
+            # watcher's reason to exist (art. 458 and its neighbours).
+            laws=[law for law in laws if law] or list(DEFAULT_LAWS),
+            renumbered_on=t.renumbered_on,
+            renumbered={normalize_ref(a) for a in t.renumbered_articles},
+        )
+
+    def match(self, text: str, date: str | None = None) -> list[Match]:
+        """Every hit in ``text``; ``date`` (ISO, the item's own) decides what
+        a renumbered law's article numbers mean."""
         if not text:
             return []
         folded, where = fold_map(text)
@@ -126,41 +170,96 @@ class Matcher:
         def span(a: int, b: int) -> tuple[int, int]:
             return where[a], where[max(a, b - 1)] + 1
 
-        for topic, term, pattern in self._terms:
-            for m in pattern.finditer(folded):
-                hits.append(Match(topic, term, *span(m.start(), m.end())))
-        if self._refs:
-            hits.extend(self._references(folded, span))
+        refs = _references(folded) if any(t.articles or t.renumbered for t in self._compiled) else []
+        for t in self._compiled:
+            context = [(w, m.start(), m.end()) for w, p in t.context for m in p.finditer(folded)]
+            if not context and any(p.search(folded) for p in t.exclude):
+                continue  # another field's item: lawyers' secrecy, the French CCAS …
+            for term, pattern in t.terms:
+                hits.extend(Match(t.id, term, *span(m.start(), m.end())) for m in pattern.finditer(folded))
+            for term, pattern in t.in_context:
+                for m in pattern.finditer(folded):
+                    near = [w for w, a, b in context if not t.within or _words_between(folded, m, a, b) <= t.within]
+                    if near:
+                        hits.append(Match(t.id, f"{term} + {near[0]}", *span(m.start(), m.end()), rule="context"))
+            hits.extend(_topic_references(t, refs, folded, span, date))
         hits.sort(key=lambda h: (h.start, h.topic, h.term))
         return hits
 
-    def _references(self, folded: str, span: Callable[[int, int], tuple[int, int]]) -> list[Match]:
-        hits: list[Match] = []
-        last_law: str | None = None
-        for m in _REF.finditer(folded):
-            numbers, end = _numbers(m.group("list"), folded, m.start("list"))
-            line_start = folded.rfind("\n", 0, m.start()) + 1
-            if not folded[line_start : m.start()].strip() and _HEADING_AFTER.match(folded, m.start("list") + len(m.group("list"))):
-                continue  # the text's own "Art. 50." heading
-            law = _law_after(folded, end)
-            if law is not None and _SAME.match(law):
-                law = last_law  # "du même Code": the law named last
-            elif law is not None:
-                last_law = law
-            for topic, articles, laws in self._refs:
-                found = numbers & articles
-                if not found:
-                    continue
-                if law is not None:
-                    if not any(_names(law, name) for name in laws):
-                        continue  # "article 458 du Code civil"
-                elif laws and all(len(_digits(n)) <= 2 for n in found) and not any(name in folded for name in laws):
-                    # "art. 36" alone could be any law's: short numbers need
-                    # the topic's law named somewhere in the text.
-                    continue
-                for n in sorted(found):
-                    hits.append(Match(topic, f"art. {n}", *span(m.start(), end)))
-        return hits
+
+# "de l'ancien Code pénal", "van het oud Strafwetboek", "du nouveau Code pénal"
+_ERA = re.compile(r"^(ancien|ancienne|oud|oude|nouveau|nouvelle|nieuw|nieuwe)\s+")
+_OLD_WORDS = {"ancien", "ancienne", "oud", "oude"}
+_NEW_WORDS = {"nouveau", "nouvelle", "nieuw", "nieuwe"}
+_OLD_LAW = re.compile(r"\b1867\b")
+
+
+@dataclass(frozen=True)
+class _Ref:
+    numbers: set[str]
+    law: str | None  # folded, None when the reference names no law
+    start: int
+    end: int
+
+
+def _references(folded: str) -> list[_Ref]:
+    """Every article reference of a text, with the law it names."""
+    out: list[_Ref] = []
+    last_law: str | None = None
+    for m in _REF.finditer(folded):
+        numbers, end = _numbers(m.group("list"), folded, m.start("list"))
+        line_start = folded.rfind("\n", 0, m.start()) + 1
+        if not folded[line_start : m.start()].strip() and _HEADING_AFTER.match(folded, m.start("list") + len(m.group("list"))):
+            continue  # the text's own "Art. 50." heading
+        law = _law_after(folded, end)
+        if law is not None and _SAME.match(law):
+            law = last_law  # "du même Code": the law named last
+        elif law is not None:
+            last_law = law
+        out.append(_Ref(numbers, law, m.start(), end))
+    return out
+
+
+def _topic_references(
+    t: _Topic, refs: list[_Ref], folded: str, span: Callable[[int, int], tuple[int, int]], date: str | None
+) -> list[Match]:
+    """A topic's article references, read with the numbering in force for the text.
+
+    From ``renumbered_on`` (the new Code pénal: 8 April 2026), "article 458
+    du Code pénal" in a new text is the new Code's art. 458; the 1867
+    numbering holds for texts from before, and wherever the text says
+    "de 1867", "ancien" or "oud".  "Nouveau Code pénal" is the new one at
+    any date.
+    """
+    hits: list[Match] = []
+    for ref in refs:
+        law = ref.law
+        era = ""
+        if law is not None:
+            m = _ERA.match(law)
+            if m:
+                era, law = m.group(1), law[m.end() :]
+            if not any(_names(law, name) for name in t.laws):
+                continue  # "article 458 du Code civil"
+        old = era in _OLD_WORDS or (law is not None and bool(_OLD_LAW.search(law)))
+        new = bool(t.renumbered_on) and not old and (
+            era in _NEW_WORDS or (date is not None and date[:10] >= t.renumbered_on)
+        )
+        found = ref.numbers & (t.renumbered if new else t.articles)
+        if not found:
+            continue
+        if law is None and t.laws and all(len(_digits(n)) <= 2 for n in found) and not any(name in folded for name in t.laws):
+            # "art. 36" alone could be any law's: short numbers need
+            # the topic's law named somewhere in the text.
+            continue
+        for n in sorted(found):
+            hits.append(Match(t.id, f"art. {n}", *span(ref.start, ref.end), rule="article"))
+    return hits
+
+
+def _words_between(folded: str, m: re.Match[str], a: int, b: int) -> int:
+    lo, hi = (m.end(), a) if a >= m.end() else (b, m.start())
+    return len(folded[lo:hi].split()) if hi > lo else 0
 
 
 def _inflected(word: str) -> str:
@@ -172,6 +271,11 @@ def _inflected(word: str) -> str:
     m = re.search(r"([aeou])\1([^aeiou])$", word)
     if m:  # Dutch long vowel written once before an ending: sociaal -> sociale
         forms = f"(?:{forms}|{re.escape(word[: m.start()] + m.group(1) + m.group(2))}en?)"
+    elif len(word) > 2 and re.search(r"(?:^|[^aeiou])[aeiou]([bdfgklmnprt])$", word):
+        # Dutch short vowel: the consonant doubles before an ending (cel -> cellen)
+        forms = f"(?:{forms}|{re.escape(word + word[-1])}(?:en|e)?)"
+    if word.endswith("al") and len(word) > 3:  # French -al, -aux: social -> sociaux
+        forms = f"(?:{forms}|{re.escape(word[:-2])}aux)"
     return forms
 
 
@@ -244,10 +348,11 @@ class TopicHits:
     snippet: str
 
 
-def classify(matcher: Matcher, text: str, allowed: tuple[str, ...] = ()) -> TopicHits:
+def classify(matcher: Matcher, text: str, allowed: tuple[str, ...] = (), date: str | None = None) -> TopicHits:
     """Which topics ``text`` touches (restricted to ``allowed`` when given),
-    the matched terms, and a snippet around the first hit."""
-    hits = [h for h in matcher.match(text) if not allowed or h.topic in allowed]
+    the matched terms, and a snippet around the first hit; ``date`` is the
+    item's own (ISO), for laws that renumbered their articles."""
+    hits = [h for h in matcher.match(text, date) if not allowed or h.topic in allowed]
     if not hits:
         return TopicHits((), (), "")
     topics = tuple(dict.fromkeys(h.topic for h in hits))
