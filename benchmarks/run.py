@@ -16,7 +16,9 @@ Measures, side by side in the same run (medians over repetitions):
 4. archive at scale: 100,000 alerts and 1,000,000 versions, p50/p95 latency
    of the alert list, an alert page and a full-text search through
    `watcher serve`, and the database size;
-5. digest build: 1,000 alerts for 200 [[digest]] groups, time and peak memory.
+5. digest build: 1,000 alerts for 200 [[digest]] groups, time and peak memory;
+6. signal quality: the default topics on the labelled real items of
+   ../shared/corpus/dev.jsonl (benchmarks/signal_quality.py), recall and precision.
 
 Prints a table, writes benchmarks/RESULTS.md and ends with one line of
 name=value figures.  Needs the recordings ($WATCHER_FIXTURES, default
@@ -424,8 +426,10 @@ def main() -> int:
         results["change"] = bench_change(site, work, 2 if q else 5)
         print("4/5 archive at scale (building the database) …", flush=True)
         results["archive"] = bench_archive(work, 2_000 if q else 100_000, 20_000 if q else 1_000_000, 20 if q else 200)
-        print("5/5 digest build …", flush=True)
+        print("5/6 digest build …", flush=True)
         results["digest"] = bench_digest(work, 1_000, 20 if q else 200)
+        print("6/6 signal quality …", flush=True)
+        results["signal"] = bench_signal()
     report = render(results, q)
     print(report)
     if not q:
@@ -438,13 +442,32 @@ def main() -> int:
         f"urlwatch_report_bytes={c['urlwatch_report_bytes']} report_size_ratio={c['size_ratio']:.1f} "
         f"change_to_alert_s={c['change_to_alert_s']:.2f} list_p95_ms={a['list_p95_ms']:.1f} "
         f"alert_p95_ms={a['alert_p95_ms']:.1f} search_p95_ms={a['search_p95_ms']:.1f} db_mb={a['db_mb']:.0f} "
-        f"digest_build_s={d['build_s']:.2f} digest_peak_mib={d['peak_mib']:.1f}"
+        f"digest_build_s={d['build_s']:.2f} digest_peak_mib={d['peak_mib']:.1f} "
+        f"signal_recall={_fig(results['signal'].get('recall'))} signal_precision={_fig(results['signal'].get('precision'))}"
     )
     return 0
 
 
+def _fig(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.2f}"
+
+
+def bench_signal() -> dict[str, Any]:
+    """Recall and precision of the default topics on the labelled corpus (skipped when absent)."""
+    import signal_quality as mod
+    if not mod.CORPUS.exists():
+        return {"recall": None, "precision": None, "items": 0}
+    items = [json.loads(line) for line in mod.CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    r = mod.score(items, (ROOT / "sources.toml").read_text(encoding="utf-8"))
+    o = r["overall"]
+    by_lang = {k.split("=")[1]: v for k, v in r.items() if k.startswith("lang=")}
+    return {"recall": o["recall"], "precision": o["precision"], "items": len(items), "by_lang": by_lang,
+            "missed": len(r["missed"]), "false": len(r["false"])}
+
+
 def render(r: dict[str, dict[str, Any]], quick: bool) -> str:
     p, po, c, a, d = (r[k] for k in ("parse", "poll", "change", "archive", "digest"))
+    sg = r.get("signal", {})
     when = datetime.now().astimezone().isoformat(timespec="seconds")
     lines = [
         "# watcher benchmarks" + (" (quick run)" if quick else ""),
@@ -464,6 +487,9 @@ def render(r: dict[str, dict[str, Any]], quick: bool) -> str:
         f"| 4c | full-text search | p50 {a['search_p50_ms']:.1f} ms, p95 {a['search_p95_ms']:.1f} ms | | | |",
         f"| 4d | database size | {a['db_mb']:.0f} MB (built in {a['build_s']:.0f} s) | | | |",
         f"| 5 | digest build, {d['alerts']:,} alerts for {d['digests']} digests | {d['build_s']:.2f} s ({d['per_digest_ms']:.1f} ms each), peak {d['peak_mib']:.1f} MiB (Python heap) | | | |",
+        f"| 6 | signal, default topics on {sg.get('items', 0)} labelled real items (dev) | recall {_fig(sg.get('recall'))}, precision {_fig(sg.get('precision'))} | | "
+        + ", ".join(f"{lang}: {_fig(v['recall'])} / {_fig(v['precision'])}" for lang, v in (sg.get("by_lang") or {}).items())
+        + " | ≥ 0.90 both |",
         "",
     ]
     notes = []

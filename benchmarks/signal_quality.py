@@ -1,6 +1,6 @@
 """Signal quality: the default topics scored on real labelled items.
 
-Usage:  python benchmarks/signal.py [CORPUS.jsonl] [--config sources.toml] [--json]
+Usage:  python benchmarks/signal_quality.py [CORPUS.jsonl] [--config sources.toml] [--json]
 
 Exactly as ../shared/corpus/README.md describes: the items are served as the
 entries of one RSS feed (title; body as the description; a link and guid
@@ -16,6 +16,8 @@ the missed and the false items.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import sys
@@ -80,12 +82,13 @@ def score(items: list[dict[str, Any]], config_text: str) -> dict[str, Any]:
             )
             assert data.get("topic"), "the config has no [[topic]]"
             db = Path(tmp) / "w.db"
-            args = ["--config", str(cfg), "--db", str(db), "-q"]
-            if run_cli([*args, "check"]) != 0:
-                raise SystemExit("baseline check failed")
-            body["feed"] = rss(items, base)
-            if run_cli([*args, "check"]) != 0:
-                raise SystemExit("check failed")
+            args = ["--config", str(cfg), "--db", str(db), "-q", "check"]
+            with contextlib.redirect_stdout(io.StringIO()):  # the check's own report line
+                if run_cli(args) != 0:
+                    raise SystemExit("baseline check failed")
+                body["feed"] = rss(items, base)
+                if run_cli(args) != 0:
+                    raise SystemExit("check failed")
             from watcher.store import Store
 
             store = Store.open(db)
