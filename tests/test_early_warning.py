@@ -223,6 +223,8 @@ def dossier_page(status: str) -> bytes:
         "Projet de loi modifiant la loi du 21 mars 1991 portant réforme de certaines entreprises publiques économiques.",
         BILL_TITLE,
     )
+    # its documents' links point at the test server (never at the real site)
+    page = page.replace("http://www.lachambre.be/FLWB/", "/FLWB/")
     return page.replace("ADOPTE CHAMBRE", status).encode("utf-8")
 
 
@@ -267,7 +269,7 @@ def test_chamber_new_bill_then_its_adoption(tmp_path: Path, server: LocalServer)
     )
     con.commit()
     con.close()
-    assert w.status()["chambre"]["last_pass_requests"] == {"127.0.0.1": 2}  # the list and the dossier
+    assert w.status()["chambre"]["last_pass_requests"] == {"127.0.0.1": 2}  # the list and the dossier (no new document)
     server.requests.clear()
     w.check()
     assert not [p for p, _ in server.requests if "dossierID=3999" in p]
@@ -558,3 +560,52 @@ def test_questions_api_is_asked_for_json_and_read_when_it_answers_xml(tmp_path: 
     w.check()
     a = only(w.alerts(), kind="new", ref="54--1-0138-2015201609402")
     assert a["title"] == "Le secret professionnel des CPAS."
+
+
+def _listed(page: str, dossier: str, title: str) -> str:
+    """The recorded list with one more row (copied from its first recorded row) for ``dossier``."""
+    start = page.index('<tr valign="top">')
+    recorded = recording(RECENT).decode("utf-8")
+    first = recorded.index('<tr valign="top">')
+    row = recorded[first : recorded.index("</tr>", first) + len("</tr>")]
+    number = dossier[3:]
+    new = (
+        row.replace("dossierID=2657", f"dossierID={int(number)}").replace(">2657<", f">{number}<")
+        .replace("55K2657003", f"{dossier}001").replace(">003<", ">001<")
+        .replace("AVIS DU CONSEIL D'ETAT", "PROJET DE LOI")
+    )
+    old_title = new[new.index('<div class="linklist_1">', new.index("<td>")) + len('<div class="linklist_1">') : new.index("<br>")]
+    new = new.replace(old_title, "\n\t\t\t\t" + title)
+    return page[:start] + new + page[start:]
+
+
+def test_a_generic_bill_whose_text_touches_cpas_secrecy_is_alerted_when_first_listed(tmp_path: Path, server: LocalServer) -> None:
+    list_path = "/kvvcr/showpage.cfm?section=/flwb/recent&language=fr&cfm=/site/wwwcfm/flwb/rapweekweekly.cfm?week=4"
+    url = server.serve(list_path, recording(RECENT))
+    w = Watcher(tmp_path, server, src("chambre", "chamber", url), topics=TOPICS)
+    w.check()
+    generic = "Projet de loi portant des dispositions diverses en matière de justice."
+    page = recording(RECENT).decode("utf-8")
+    page = _listed(_listed(page, "55K3999", generic), "55K3998", generic)
+    server.serve(list_path, page.encode("utf-8"))
+    bills = {
+        "55K3999": ["Art. 12. Dans l'article 458 du Code pénal, les mots", "sont remplacés; les travailleurs sociaux des CPAS informent le procureur du Roi."],
+        "55K3998": ["Art. 3. Dans la loi du 16 mars 1968 relative à la police de la circulation routière,", "l'article 29 est remplacé."],
+    }
+    for dossier, lines in bills.items():
+        n = dossier[3:]
+        record = recording(DOSSIER_FR).decode("utf-8").replace("http://www.lachambre.be/FLWB/", "/FLWB/")
+        record = record.replace("55K3464", dossier).replace("/55/3464/", f"/55/{n}/").replace(
+            "Projet de loi modifiant la loi du 21 mars 1991 portant réforme de certaines entreprises publiques économiques.", generic
+        ).replace("ADOPTE CHAMBRE", "PENDANT CHAMBRE")
+        server.serve(
+            f"/kvvcr/showpage.cfm?section=/flwb&language=fr&cfm=/site/wwwcfm/flwb/flwbn.cfm?lang=F&legislat=55&dossierID={int(n)}",
+            record.encode("utf-8"),
+        )
+        server.serve(f"/FLWB/PDF/55/{n}/{dossier}001.pdf", synthetic.pdf(lines), content_type="application/pdf")
+    w.check()
+    a = only(w.alerts(), kind="new", ref="55K3999")
+    assert "art. 458" in a["matches"]
+    assert any(p.endswith("55K3999001.pdf") for p, _ in server.requests) and any(p.endswith("55K3998001.pdf") for p, _ in server.requests)
+    w.check()  # read once: the bills' documents are not fetched again
+    assert sum(p.endswith("001.pdf") for p, _ in server.requests) == 2

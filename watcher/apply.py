@@ -202,7 +202,7 @@ def apply_stream(
             continue  # a feed or a catch-up listing the same item twice: the first one counts
         seen.add(doc.key)
         ev: Evidence = (fetch_ids.get(doc.sha256), doc.sha256) if doc.sha256 else evidence
-        hits = classify(matcher, f"{doc.title}\n{doc.text}", source.topics, date=doc.published)
+        hits = classify(matcher, f"{doc.title}\n{doc.text}\n{doc.extra}".rstrip(), source.topics, date=doc.published)
         if doc.track and not hits.topics:
             # followed because the config names it: it belongs to the source's topics
             hits = TopicHits(tuple(source.topics), (), "")

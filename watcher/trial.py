@@ -119,7 +119,7 @@ def run_trial(
     trial.warnings = list(parsed.warnings)
     matcher = Matcher(topics)
     for doc in parsed.docs:
-        hits = classify(matcher, f"{doc.title}\n{doc.text}", source.topics, date=doc.published)
+        hits = classify(matcher, f"{doc.title}\n{doc.text}\n{doc.extra}".rstrip(), source.topics, date=doc.published)
         trial.items.append({
             "ref": doc.ref, "title": doc.title, "url": doc.url, "published": doc.published, "status": doc.status,
             "why_watched": "; ".join(r.text("en") for r in doc.reason) or None,

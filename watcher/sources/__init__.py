@@ -89,13 +89,14 @@ class Doc:
     events: tuple[str, ...] = ()  # a dossier's sub-documents, a question's answers
     track: bool = False  # follow it whatever the topics say (a dossier page named in the config)
     sha256: str | None = None  # the payload it was read from, when not the main one
+    extra: str = ""  # read for the topics only, never stored as a version: a bill's PDF, a question's thesaurus
 
     def __post_init__(self) -> None:
         # Hygiene at the door, for every adapter: no control character in
         # what is compared or stored, no bidi control in an identity or link.
         for name in ("key", "ref", "number", "url"):
             object.__setattr__(self, name, clean_identity(getattr(self, name)))
-        for name in ("title", "text", "heading"):
+        for name in ("title", "text", "heading", "extra"):
             object.__setattr__(self, name, clean(getattr(self, name)))
         object.__setattr__(self, "notes", tuple(clean(n) for n in self.notes))
         object.__setattr__(self, "events", tuple(one_line(e) for e in self.events))

@@ -33,6 +33,7 @@ from . import Context, Doc, Kind, Parsed
 if TYPE_CHECKING:
     from ..config import Source
     from ..store import Document
+from ._pdf import pdf_text
 from ._soup import soup as make_soup
 
 _DOSSIER_LINK = re.compile(r"flwbn\.cfm\?[^\"'>]*?legislat=(\d+)[^\"'>]*?dossierID=(\d+)", re.IGNORECASE)
@@ -64,6 +65,12 @@ class Dossier:
     status: str | None
     fields: dict[str, str]
     subdocs: tuple[str, ...]  # "002 2024-12-20 AMENDEMENT"
+    pdfs: tuple[tuple[str, str], ...] = ()  # ("001", absolute URL of /FLWB/PDF/55/3464/55K3464001.pdf)
+
+    @property
+    def subjects(self) -> str:
+        """The subject fields a topic can match: Eurovoc descriptors, free keywords."""
+        return "\n".join(v for k, v in self.fields.items() if _SUBJECT.search(k))
 
 
 def _iso(text: str) -> str | None:
@@ -108,8 +115,9 @@ def parse_recent(data: bytes, url: str) -> list[Listed]:
     return rows
 
 
-def parse_dossier(data: bytes) -> Dossier:
-    """A dossier page: id, title, overall status, labelled fields, sub-documents."""
+def parse_dossier(data: bytes, url: str = "https://www.lachambre.be/") -> Dossier:
+    """A dossier page: id, title, overall status, labelled fields, sub-documents
+    and the links to their PDFs (made absolute against ``url``, the page's)."""
     soup = make_soup(data)
     h3 = soup.find("h3")
     m = _DOSSIER_ID.search(collapse(h3.get_text(" "))) if h3 else None
@@ -145,7 +153,12 @@ def parse_dossier(data: bytes) -> Dossier:
         entry = " ".join(x for x in (collapse(a.get_text()), day or "", kind) if x)
         if entry not in subdocs:
             subdocs.append(entry)
-    return Dossier(f"{m.group(1)}K{m.group(2)}", title, status, fields, tuple(subdocs))
+    pdfs: dict[str, str] = {}
+    for a in soup.find_all("a", href=_PDF):
+        pm = _PDF.search(str(a["href"]))
+        if pm and pm.group(1) not in pdfs:
+            pdfs[pm.group(1)] = urljoin(url, str(a["href"]))
+    return Dossier(f"{m.group(1)}K{m.group(2)}", title, status, fields, tuple(subdocs), tuple(sorted(pdfs.items())))
 
 
 def dossier_url(base: str, legislature: str, number: str, language: str) -> str:
@@ -164,8 +177,9 @@ def _language(url: str) -> str:
     return "nl" if lang.startswith("n") else "fr"
 
 
-def _doc(d: Dossier, url: str, sha: str | None, *, track: bool = False) -> Doc:
+def _doc(d: Dossier, url: str, sha: str | None, *, track: bool = False, extra: str = "") -> Doc:
     return Doc(
+        extra="\n".join(x for x in (d.subjects, extra) if x),
         key=d.dossier,
         ref=d.dossier,
         number=d.dossier,
@@ -180,10 +194,30 @@ def _doc(d: Dossier, url: str, sha: str | None, *, track: bool = False) -> Doc:
     )
 
 
+MAX_NEW_DOCUMENTS = 3  # sub-documents of one dossier read in one pass (amendments come in batches)
+
+
+def _documents_text(ctx: Context, d: Dossier, numbers: list[str], warnings: list[str]) -> str:
+    """The text of some of a dossier's documents (the bill itself is 001), for the topics."""
+    texts: list[str] = []
+    links = dict(d.pdfs)
+    for n in numbers:
+        url = links.get(n)
+        if url is None:
+            continue
+        try:
+            fetched = ctx.fetch(url)
+            assert fetched is not None
+            texts.append(pdf_text(fetched.content))
+        except (FetchError, ParseError) as e:
+            warnings.append(f"dossier {d.dossier}, document {n}: {e}")
+    return "\n".join(texts)
+
+
 def preview(data: bytes, url: str, source: Source) -> Parsed:
     """A dossier page as one item, or the recent-documents list as its rows."""
     if "flwbn.cfm" in url or re.search(rb"Document parlementaire|Parlementair Document", data, re.IGNORECASE):
-        d = parse_dossier(data)
+        d = parse_dossier(data, url)
         return Parsed(None, d.title, (_doc(d, url, None),), facts={"status": d.status, "sub-documents": str(len(d.subdocs))})
     rows = parse_recent(data, url)
     docs = tuple(
@@ -194,6 +228,8 @@ def preview(data: bytes, url: str, source: Source) -> Parsed:
     return Parsed(None, "Chambre des représentants", docs, facts={"rows": str(len(rows))})
 
 
+_PDF = re.compile(r"/FLWB/PDF/\d+/\d+/\d+K\d+?(\d{3})\.pdf$", re.IGNORECASE)
+_SUBJECT = re.compile(r"eurovoc|mots-cl|trefwoord", re.IGNORECASE)
 _FINAL = re.compile(
     r"ADOPT|AANGENOMEN|VERWORPEN|REJET|CADUC|VERVALLEN|INGETROKKEN|RETIR|PUBLI|BEKENDGEMAAKT|SANCTION|BEKRACHTIG",
     re.IGNORECASE,
@@ -224,7 +260,7 @@ def collect(ctx: Context) -> Parsed:
     if "flwbn.cfm" in source.url:
         fetched = ctx.fetch(source.url)
         assert fetched is not None
-        d = parse_dossier(fetched.content)
+        d = parse_dossier(fetched.content, fetched.final_url or source.url)
         return Parsed(None, d.title, (_doc(d, source.url, ctx.captures[-1].sha256, track=True),))
 
     language = _language(source.url)
@@ -234,14 +270,18 @@ def collect(ctx: Context) -> Parsed:
     if fetched is not None:
         listed = parse_recent(fetched.content, fetched.final_url or source.url)
     to_follow: dict[str, str] = {}
+    first_read: set[str] = set()
     for row in listed:
         if row.dossier in docs or row.dossier in to_follow:
             continue
-        # A new dossier that touches a topic is read in full at once (its
-        # page gives status and sub-documents), baseline included, so that
-        # later passes compare like with like.
-        if row.dossier not in ctx.known and ctx.matches(row.title):
+        # A new dossier is read in full at once, whatever its title: its page
+        # (status, sub-documents, Eurovoc descriptors, keywords) and the text
+        # of its main document, where a secrecy clause hides behind a generic
+        # title.  During the baseline only those whose title touches a topic
+        # are (nothing is alerted then, and a first pass must stay polite).
+        if row.dossier not in ctx.known and (not ctx.baseline or ctx.matches(row.title)):
             to_follow[row.dossier] = dossier_url(source.url, row.legislature, row.number, language)
+            first_read.add(row.dossier)
         elif row.dossier not in ctx.known:
             docs[row.dossier] = Doc(
                 key=row.dossier, ref=row.dossier, number=row.dossier, title=f"{row.dossier} {row.title}",
@@ -250,6 +290,7 @@ def collect(ctx: Context) -> Parsed:
                 status=None,
             )
     polled: dict[str, str] = dict(ctx.state.get("polled") or {})
+    read_docs: dict[str, list[str]] = dict(ctx.state.get("read_docs") or {})
     for known in ctx.tracked():
         if known.url and still_followed(known, ctx.today, ctx.settings.track_final_days, polled.get(known.key)):
             to_follow.setdefault(known.key, known.url)
@@ -260,13 +301,20 @@ def collect(ctx: Context) -> Parsed:
         try:
             page = ctx.fetch(url)
             assert page is not None
-            d = parse_dossier(page.content)
+            d = parse_dossier(page.content, page.final_url or url)
         except (FetchError, ParseError) as e:
             warnings.append(f"dossier {dossier}: {e}")
             continue
-        docs[dossier] = _doc(d, url, ctx.captures[-1].sha256)
+        sha = ctx.captures[-1].sha256
+        # Documents read once each: the bill when the dossier is first read,
+        # then each new sub-document (amendments, reports) as it appears.
+        read = set(read_docs.get(dossier) or ([] if dossier in first_read else [n for n, _ in d.pdfs]))
+        wanted = ["001"] if dossier in first_read else [n for n, _ in d.pdfs if n not in read][:MAX_NEW_DOCUMENTS]
+        docs[dossier] = _doc(d, url, sha, extra=_documents_text(ctx, d, wanted, warnings))
+        read_docs[dossier] = sorted(read | set(wanted))
         polled[dossier] = ctx.today.isoformat()
     ctx.state["polled"] = {k: v for k, v in polled.items() if k in ctx.known or k in docs}
+    ctx.state["read_docs"] = {k: v for k, v in read_docs.items() if k in ctx.known or k in docs}
     if listed == [] and fetched is not None:
         raise ParseError("the recent-documents page lists no dossier")
     return Parsed(None, "Chambre des représentants", tuple(docs.values()), warnings=tuple(warnings))
