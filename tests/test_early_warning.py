@@ -609,3 +609,43 @@ def test_a_generic_bill_whose_text_touches_cpas_secrecy_is_alerted_when_first_li
     assert any(p.endswith("55K3999001.pdf") for p, _ in server.requests) and any(p.endswith("55K3998001.pdf") for p, _ in server.requests)
     w.check()  # read once: the bills' documents are not fetched again
     assert sum(p.endswith("001.pdf") for p, _ in server.requests) == 2
+
+
+def test_a_question_with_a_generic_title_is_matched_on_its_text_and_thesaurus(tmp_path: Path, server: LocalServer) -> None:
+    listing: dict[str, Any] = json.loads(recording(QRVA_LIST))
+    url = server.serve("/v0/qrva?leg=54", json.dumps(listing).encode(), content_type="application/json")
+    w = Watcher(tmp_path, server, src("qrva", "chamber-questions", url), topics=TOPICS)
+    w.check()
+    item: dict[str, Any] = json.loads(recording(QRVA_ITEM))
+    ids = {"54-B120-1-0001-2016201799997": "Le secret professionnel des travailleurs sociaux du CPAS", "54-B120-1-0002-2016201799996": "Le régime des pensions"}
+    news = []
+    for ident, text in ids.items():
+        q = dict(item["items"][0], SDOCNAME=ident, TITF="Question d'actualité.", TITN="Actualiteitsvraag.", STATUSQ="transmited",
+                 TEXTQF={"br": [f"{text}: quelles mesures?"]}, link={"href": server.url(f"/v0/qrva/{ident}"), "rel": "self"})
+        server.serve(f"/v0/qrva/{ident}", json.dumps({"items": [q]}).encode(), content_type="application/json")
+        news.append({k: q[k] for k in ("link", "SDOCNAME", "TITF", "TITN", "STATUSQ")})
+    server.serve("/v0/qrva?leg=54", json.dumps(dict(listing, items=news + listing["items"])).encode(), content_type="application/json")
+    w.check()
+    a = only(w.alerts(), kind="new", ref="54-B120-1-0001-2016201799997")
+    assert "secret professionnel" in a["matches"]
+
+
+@pytest.mark.parametrize("follow", [True, False])
+def test_a_news_page_can_follow_each_new_item_to_read_its_text(tmp_path: Path, server: LocalServer, follow: bool) -> None:
+    url = server.serve("/fr/publications", synthetic.listing(LISTING))
+    keys = PAGE_KEYS + ("follow = true\n" if follow else "")
+    w = Watcher(tmp_path, server, src("brulocalis", "page", url, keys), topics=TOPICS)
+    w.check()
+    new = ("/fr/publications/circulaire", "Nouvelle circulaire", "Une circulaire du SPP.", "Date de publication : 24 novembre 2026 Analyses")
+    server.serve("/fr/publications", synthetic.listing([new, *LISTING]))
+    server.serve(
+        "/fr/publications/circulaire",
+        "<!-- SYNTHETIC article page --><html><body><nav>Menu</nav><main><h1>Nouvelle circulaire</h1>"
+        "<p>Elle précise le secret professionnel des travailleurs sociaux du CPAS.</p></main></body></html>".encode(),
+    )
+    w.check()
+    alerted = [a["url"] for a in w.alerts()]
+    assert alerted == ([server.url("/fr/publications/circulaire")] if follow else [])
+    if follow:
+        w.check()  # each item's page is read once
+        assert sum(p == "/fr/publications/circulaire" for p, _ in server.requests) == 1

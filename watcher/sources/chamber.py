@@ -323,9 +323,10 @@ def collect(ctx: Context) -> Parsed:
 KIND = Kind(
     name="chamber",
     description=(
-        "The Chamber of Representatives: the recent-documents list, and every dossier (bill) that touches a topic, "
-        "read on each pass from then on; a new status or sub-document is a `status` alert. A URL that is a dossier "
-        "page (`flwbn.cfm`) tracks that dossier alone."
+        "The Chamber of Representatives: the recent-documents list; every newly listed dossier is read once, "
+        "whatever its title (its page, Eurovoc descriptors, keywords and the text of its bill, a PDF), and one "
+        "that touches a topic is followed from then on (its new sub-documents read too); a new status or "
+        "sub-document is a `status` alert. A URL that is a dossier page (`flwbn.cfm`) tracks that dossier alone."
     ),
     mode="stream",
     collect=collect,

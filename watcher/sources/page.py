@@ -11,10 +11,11 @@ ParseError: a broken source, never "no news".
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from ..errors import ParseError
+from ..errors import FetchError, ParseError
 from ..keys import Key, css_selector
 from ..text import collapse, one_line, parse_date
 from . import Context, Doc, Kind, Parsed
@@ -81,7 +82,40 @@ def collect(ctx: Context) -> Parsed:
         return Parsed(None, "", ())
     warnings: list[str] = []
     docs = parse_page(fetched.content, fetched.final_url or ctx.source.url, ctx.source.options, warnings)
+    if ctx.source.options.get("follow") and not ctx.baseline:
+        docs = _follow(ctx, docs, warnings)
     return Parsed(None, "", tuple(docs), warnings=tuple(warnings))
+
+
+MAX_FOLLOW = 20  # new items whose page is read in one pass
+
+
+def _follow(ctx: Context, docs: list[Doc], warnings: list[str]) -> list[Doc]:
+    """Read the page of each new item once, politely, for the topics to match its text."""
+    out = []
+    read = 0
+    for doc in docs:
+        if doc.key in ctx.known or read >= MAX_FOLLOW:
+            out.append(doc)
+            continue
+        read += 1
+        try:
+            fetched = ctx.fetch(doc.url)
+            assert fetched is not None
+            out.append(replace(doc, extra=article_text(fetched.content), sha256=ctx.captures[-1].sha256))
+        except (FetchError, ParseError) as e:
+            warnings.append(f"item {doc.url}: {e}")
+            out.append(doc)
+    return out
+
+
+def article_text(data: bytes, limit: int = 100_000) -> str:
+    """The readable text of an article page: its <main> or <article>, else its body."""
+    tree = make_soup(data)
+    for tag in tree(["script", "style", "nav", "header", "footer", "form"]):
+        tag.decompose()
+    node = tree.select_one("main, article, [role=main]") or tree.body or tree
+    return collapse(node.get_text(" "))[:limit]
 
 
 KEYS = (
@@ -90,6 +124,11 @@ KEYS = (
     Key("title_selector", "str", "", "CSS selector of the item's title, inside the item (default: the link's text).", check=css_selector),
     Key("date_selector", "str", "", "CSS selector of the item's date, inside the item.", check=css_selector),
     Key("text_selector", "str", "", "CSS selector of the item's teaser text, inside the item.", check=css_selector),
+    Key(
+        "follow", "bool", False,
+        "Read each new item's own page once (politely, at most 20 a pass) and match the topics on its text, not only "
+        "on the listing's title and teaser.",
+    ),
 )
 
 KIND = Kind(

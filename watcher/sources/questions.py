@@ -145,7 +145,9 @@ def _doc(summary: dict[str, Any], full: dict[str, Any] | None, sha: str | None, 
             answers.append(f"answer {n}")
             lines += [f"— Réponse / Antwoord {n}:", _text(full.get(f"TEXTA{n}F")), _text(full.get(f"TEXTA{n}N"))]
     href = (it.get("link") or {}).get("href") or ""
+    subjects = " | ".join(_text(it.get(k)) for k in _THESAURUS if it.get(k))
     return Doc(
+        extra=subjects,
         key=ident,
         ref=ident,
         number=ident,
@@ -161,6 +163,8 @@ def _doc(summary: dict[str, Any], full: dict[str, Any] | None, sha: str | None, 
 
 MAX_PAGES = 20  # a pass reads at most this many list pages (10 questions each)
 MAX_REPOLLS = 50  # and re-reads at most this many unanswered tracked questions
+MAX_NEW_READS = 60  # and reads at most this many new questions in full
+_THESAURUS = ("MAIN_THESAF", "MAIN_THESAN", "THESAF", "THESAN", "DESCF", "DESCN", "FREEF", "FREEN")
 
 
 def _page_url(url: str, start: int) -> str:
@@ -207,16 +211,20 @@ def collect(ctx: Context) -> Parsed:
             pages += 1
     docs: list[Doc] = []
     listed: set[str] = set()
+    reads = 0
     for summary in summaries:
         ident = str(summary["SDOCNAME"])
         listed.add(ident)
         known = ctx.known.get(ident)
         status = str(summary.get("STATUSQ") or "") or None
         href = (summary.get("link") or {}).get("href")
-        relevant = ctx.matches(f"{summary.get('TITF') or ''}\n{summary.get('TITN') or ''}")
         if known is None:
             full = None
-            if href and relevant and not ctx.baseline:
+            # Every new question is read in full (its text and thesaurus
+            # fields are what a topic matches, not only its title), within a
+            # bound per pass; none during the baseline.
+            if href and not ctx.baseline and reads < MAX_NEW_READS:
+                reads += 1
                 fetched = ctx.fetch(str(href), accept=ACCEPT)
                 assert fetched is not None
                 full = parse_item(fetched.content)
