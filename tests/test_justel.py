@@ -10,6 +10,7 @@ from conftest import (
     CODE_PENAL_OLD,
     CPAS_STUB,
     ELI_HELP,
+    FIXTURES,
     LOI_1994_2024,
     OWN,
     WET_2016_NL,
@@ -269,8 +270,9 @@ REGIONAL = {
 }
 
 
-def regional_page(region: str) -> bytes:
+def regional_page(region: str, *more: str) -> bytes:
     _, layout, head, arts = REGIONAL[region]
+    arts = [*arts, *more]
     build = justel_2024_from_slices if layout == "2024" else justel_old_from_slices
     return build(MORE + head, *(MORE + a for a in arts))
 
@@ -356,3 +358,22 @@ def test_a_number_reused_by_another_text_never_takes_the_book_s_identity() -> No
     parsed = justel.parse(page, src.url, src)
     assert [d.ref for d in parsed.docs] == ["79", "80", "80~2"]  # the introducing law's 79 and 80 are not watched with them
     assert {d.key for d in parsed.docs} == {"1994009284:fr:79", "1994009284:fr:80", "1994009284:fr:80~2"}
+
+
+@pytest.mark.parametrize(
+    "source_id, region",
+    [("cpas-wallonie-fr", "wallonie"), ("cpas-germanophone-fr", "germanophone"), ("cpas-bruxelles-fr", "bruxelles")],
+)
+def test_the_default_watch_list_selects_the_secrecy_provisions_and_nothing_else(source_id: str, region: str) -> None:
+    from conftest import ROOT
+    from watcher.config import load
+
+    src = load(ROOT / "sources.toml").source(source_id)
+    prefix = {"wallonie": "CPAS_Wallonie_1976A70810", "germanophone": "CPAS_Germanophone_1976C70810", "bruxelles": "CPAS_Bruxelles_1976D70810"}[region]
+    extra = [p.name for p in sorted((FIXTURES / "ejustice" / "more").glob(f"{prefix}_Art*")) if p.name not in REGIONAL[region][3]]
+    law = parse_law(regional_page(region, *extra), src.url)
+    chosen = {a.ref for a, _ in justel.select(law, src.options["articles"], src.options["articles_matching"])}
+    on_page = {a.ref for a in law.articles}
+    watched = {"36", "50", "60"} | ({"40"} if region == "bruxelles" else set())
+    assert chosen == watched & on_page and {"36", "50"} <= chosen
+    assert not chosen & {"35", "37", "39", "49", "51", "59"}
