@@ -387,3 +387,22 @@ def test_a_source_whose_every_provision_changed_is_not_unchanged(tmp_path: Path,
     _, unchanged_h, _ = SECTIONS[language]
     assert "Code pénal" not in text.split(unchanged_h, 1)[1]
     assert text.count("Mot ajouté") == 3
+
+
+def test_a_lawyer_s_irrelevant_keeps_an_alert_out_of_the_next_digest(watched: Watcher, smtp: Smtp) -> None:
+    (a,) = watched.alerts()
+    res = watched("note", str(a["id"]), "--status", "irrelevant", "--fr", "Sans effet sur les CPAS.", "--by", "Juriste")
+    assert res.code == 0, res.err
+    assert watched("digest", "--force").code == 0
+    assert "rien de neuf" in smtp.inbox.messages[-1]["Subject"]
+    assert watched.alerts()[0]["notes"][0]["status"] == "irrelevant"  # kept, and marked
+    bad = watched("note", "nope", "--status", "checked", "--fr", "x")
+    assert bad.code == 2
+
+
+def test_a_note_appears_in_the_next_digest(watched: Watcher, smtp: Smtp) -> None:
+    (a,) = watched.alerts()
+    assert watched("note", str(a["id"]), "--status", "disputed", "--fr", "Portée discutée.", "--nl", "Betwiste draagwijdte.").code == 0
+    assert watched("digest", "--force").code == 0
+    text, html = parts(smtp.inbox.messages[-1])
+    assert "Note (contesté): Portée discutée." in text and "Portée discutée." in html

@@ -42,7 +42,7 @@ class Writer:
         self.source = source
         self.when = when
         self.evidence = evidence
-        self.count = 0
+        self.ids: list[int] = []  # the alerts raised, in order
 
     def version(self, doc_id: int, doc: Doc, fetch_id: int | None, sha: str | None) -> int:
         return self.store.insert_version(
@@ -74,7 +74,7 @@ class Writer:
     ) -> None:
         """One alert about ``target`` (``id``, ``ref``, ``title``, ``url``, ``published``)."""
         fetch_id, sha = evidence or self.evidence
-        self.store.insert_alert(
+        alert_id = self.store.insert_alert(
             {
                 "kind": kind,
                 "source_id": self.source.id,
@@ -95,7 +95,7 @@ class Writer:
                 "sha256": sha,
             }
         )
-        self.count += 1
+        self.ids.append(alert_id)
         log.info("alert %s source=%s ref=%s: %s", kind, self.source.id, target["ref"], reason.text("en"))
 
 
@@ -111,8 +111,8 @@ def apply_snapshot(
     when: str,
     evidence: Evidence,
     fingerprint: str,
-) -> int:
-    """Store the watched articles of a good parse and raise the alerts they call for.
+) -> list[int]:
+    """Store the watched articles of a good parse and raise the alerts they call for (their ids).
 
     When the operator changed the source's selection since the last good
     parse, articles that were already on the page and merely enter or leave
@@ -180,7 +180,7 @@ def apply_snapshot(
             alert("removed", _target(current), current.text, now_text, Reason("article_deselected"))
         else:
             alert("removed", _target(current), current.text, None, Reason("article_gone"))
-    return w.count
+    return w.ids
 
 
 def apply_stream(
@@ -192,8 +192,8 @@ def apply_stream(
     evidence: Evidence,
     fetch_ids: dict[str, int],
     baseline: bool,
-) -> int:
-    """Store the items of a pass: new matching items, text and status changes."""
+) -> list[int]:
+    """Store the items of a pass: new matching items, text and status changes; the alerts' ids."""
     known = store.documents(source.id)
     w = Writer(store, source, when, evidence)
     seen: set[str] = set()
@@ -264,4 +264,4 @@ def apply_stream(
         else:
             w.alert("updated", target, current.text, doc.text, Reason("item_changed"),
                     topics=topics, hits=hits, evidence=ev)
-    return w.count
+    return w.ids

@@ -23,7 +23,7 @@ from .config import Config, load
 from .errors import ConfigError, LockedError, StoreError, WatcherError
 from .http import Http
 from .lock import exclusive
-from .present import alert_json, local
+from .present import alert_json, local, note_json
 from .store import Store
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -164,13 +164,13 @@ def alerts(state: State, as_json: bool, source_id: str | None, since: str | None
       watcher alerts --json --source code-penal-1867-fr
     """
     since_utc = _since(since, state.tz()) if since else None
+    tz = state.tz()
     store = Store.open(state.db_path, create=False)
     try:
         rows = store.alerts(source_id=source_id, since=since_utc)
+        objs = [alert_json(r, tz, story=store.story_of(r.id), notes=store.notes_for(r.id)) for r in rows]
     finally:
         store.close()
-    tz = state.tz()
-    objs = [alert_json(r, tz) for r in rows]
     if as_json:
         click.echo(json.dumps(objs, ensure_ascii=False, indent=2))
         return
@@ -405,6 +405,145 @@ def history(state: State, source_id: str, ref: str, as_json: bool) -> None:
             click.echo(f"status: {v.status}")
         click.echo(v.text if previous is None else render_text(word_diff(previous, v.text)))
         previous = v.text
+
+
+@cli.group(context_settings=CONTEXT)
+def story() -> None:
+    """Stories: one legislative event (a bill, its publication, its consolidation) followed across sources.
+
+    \b
+    Example:
+      watcher story show 3
+      watcher story unlink 42
+      watcher story rebuild
+    """
+
+
+@story.command("show", context_settings=CONTEXT)
+@click.argument("story_id", type=int)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
+@click.pass_obj
+def story_show(state: State, story_id: int, as_json: bool) -> None:
+    """Show a story's timeline: its steps, how each was linked, its three dates and notes.
+
+    \b
+    Example:
+      watcher story show 3 --json
+    """
+    tz = state.tz()
+    store = Store.open(state.db_path, create=False)
+    try:
+        row = store.story(story_id)
+        if row is None:
+            raise StoreError(f"no story {story_id}")
+        steps = store.story_steps(story_id)
+        notes = store.story_notes(story_id)
+    finally:
+        store.close()
+    out = {
+        "id": story_id, "title": row["title"], "published": row["published"], "in_force": row["in_force"],
+        "consolidated": row["consolidated"],
+        "steps": [{"step": s, "how": how, "alert": a.id, "kind": a.kind, "source_id": a.source_id, "title": a.title,
+                   "detected_at": local(a.detected_at, tz), "url": a.url} for s, how, a in steps],
+        "notes": [note_json(n, tz) for n in notes],
+    }
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"story {story_id}: {row['title']}")
+    click.echo(f"  published {row['published'] or '—'}; in force {row['in_force'] or '—'}; consolidated {row['consolidated'] or '—'}")
+    for s in out["steps"]:
+        click.echo(f"  {s['detected_at']} {s['step']:12} #{s['alert']} {s['source_id']}: {s['title']}")
+        click.echo(f"      linked: {s['how']}")
+    for n in out["notes"]:
+        click.echo(f"  note ({n['status']}, {n['by'] or 'anonymous'}, {n['at']}): {n['fr'] or ''} {n['nl'] or ''}".rstrip())
+
+
+@story.command("unlink", context_settings=CONTEXT)
+@click.argument("alert_id", type=int)
+@click.pass_obj
+def story_unlink(state: State, alert_id: int) -> None:
+    """Take an alert out of its story for good (a wrong link); nothing is deleted.
+
+    \b
+    Example:
+      watcher story unlink 42
+    """
+    from .store import utcnow
+
+    with exclusive(state.db_path):
+        store = Store.open(state.db_path, create=False)
+        try:
+            with store.atomic():
+                left = store.unlink_alert(alert_id, utcnow())
+        finally:
+            store.close()
+    click.echo(f"alert {alert_id} taken out of story {left}" if left else f"alert {alert_id} was in no story; it stays out")
+
+
+@story.command("rebuild", context_settings=CONTEXT)
+@click.pass_obj
+def story_rebuild(state: State) -> None:
+    """Link every stored alert into stories again, from what the database holds (idempotent).
+
+    \b
+    Example:
+      watcher story rebuild
+    """
+    from .stories import rebuild
+
+    config = state.config
+    with exclusive(state.db_path):
+        store = Store.open(state.db_path, create=False)
+        try:
+            n = rebuild(store, {s.id: s.kind for s in config.sources})
+        finally:
+            store.close()
+    click.echo(f"{n} stories")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("target", metavar="ALERT_ID|story:ID")
+@click.option("--status", type=click.Choice(["checked", "disputed", "irrelevant"]), required=True, help="The lawyer's word.")
+@click.option("--fr", "fr", default="", help="The note in French.")
+@click.option("--nl", "nl", default="", help="The note in Dutch.")
+@click.option("--by", "author", default="", help="Who wrote it.")
+@click.pass_obj
+def note(state: State, target: str, status: str, fr: str, nl: str, author: str) -> None:
+    """Record a lawyer's short note on an alert or a story (shown in digests, pages and feeds).
+
+    "irrelevant" keeps the alert out of future digests and marks it in the
+    archive; nothing is ever deleted.
+
+    \b
+    Example:
+      watcher note 42 --status checked --fr "Change la portée de l'art. 458bis." --by "Juriste FCPAS"
+      watcher note story:3 --status disputed --nl "Lees het advies van de Raad van State."
+    """
+    from .store import utcnow
+
+    story_id = alert_id = None
+    if target.startswith("story:") and target[6:].isdigit():
+        story_id = int(target[6:])
+    elif target.isascii() and target.isdigit():
+        alert_id = int(target)
+    else:
+        raise click.BadParameter('an alert number such as 42, or "story:3"', param_hint="ALERT_ID|story:ID")
+    if not fr.strip() and not nl.strip():
+        raise click.BadParameter("give the note in French (--fr) or Dutch (--nl), or both", param_hint="--fr/--nl")
+    with exclusive(state.db_path):
+        store = Store.open(state.db_path, create=False)
+        try:
+            if alert_id is not None and store.alert(alert_id) is None:
+                raise StoreError(f"no alert {alert_id}")
+            if story_id is not None and store.story(story_id) is None:
+                raise StoreError(f"no story {story_id}")
+            with store.atomic():
+                store.add_note(alert_id=alert_id, story_id=story_id, status=status, fr=fr.strip(), nl=nl.strip(),
+                               author=author.strip(), when=utcnow())
+        finally:
+            store.close()
+    click.echo(f"note recorded on {target}")
 
 
 @cli.command(context_settings=CONTEXT)

@@ -51,6 +51,9 @@ def pending(store: Store, digest: Digest, start: str) -> list[Alert]:
         "SELECT * FROM alerts a WHERE a.detected_at >= ? AND NOT EXISTS ("
         " SELECT 1 FROM send_items i JOIN sends s ON s.id = i.send_id"
         " WHERE i.alert_id = a.id AND s.digest_id = ? AND s.state = 'sent')"
+        # a lawyer's "irrelevant" (on the alert or its story) keeps it out of digests
+        " AND NOT EXISTS (SELECT 1 FROM notes n WHERE n.status = 'irrelevant' AND (n.alert_id = a.id"
+        " OR n.story_id = (SELECT story_id FROM story_alerts WHERE alert_id = a.id)))"
     )
     args: list[Any] = [start, digest.id]
     if digest.topics:
@@ -116,3 +119,14 @@ def refusals(store: Store, digest_id: str, window: int = 10) -> dict[str, int]:
         for address in alive:
             streak[address] = streak.get(address, 0) + 1
     return dict(sorted(streak.items()))
+
+
+def reported_earlier(store: Store, digest_id: str, story_id: int, exclude: set[int]) -> list[tuple[str, str]]:
+    """(step, sent_at) of the story's alerts this digest already carried."""
+    rows = store.db.execute(
+        "SELECT sa.step, max(s.sent_at) FROM story_alerts sa JOIN send_items i ON i.alert_id = sa.alert_id "
+        "JOIN sends s ON s.id = i.send_id AND s.state = 'sent' AND s.digest_id = ? "
+        "WHERE sa.story_id = ? GROUP BY sa.alert_id ORDER BY 2",
+        [digest_id, story_id],
+    ).fetchall()
+    return [(str(step), str(at)) for step, at in rows if step]

@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from . import stories
 from .apply import apply_snapshot, apply_stream
 from .config import Config, Source
 from .errors import FetchError, Interrupted, ParseError, StoreError
@@ -122,16 +123,21 @@ def check_source(
             return record_success(store, source, started, not_modified=True, state=ctx.state)
         default = (fetch_ids.get(main.sha256) if main and main.sha256 else None, main.sha256 if main else None)
         if snapshot:
-            alerts = apply_snapshot(store, matcher, source, parsed, started, default, fingerprint)
+            raised = apply_snapshot(store, matcher, source, parsed, started, default, fingerprint)
         else:
-            alerts = apply_stream(store, matcher, source, parsed, started, default, fetch_ids, ctx.baseline)
+            raised = apply_stream(store, matcher, source, parsed, started, default, fetch_ids, ctx.baseline)
+        consolidated = parsed.facts.get("updated") if snapshot else None
+        for alert_id in raised:
+            a = store.alert(alert_id)
+            if a is not None:
+                stories.link(store, a, source.kind, consolidated=consolidated)
         for url, (etag, modified, digest) in ctx.earned.items():
             store.save_validators(source.id, url, etag, modified, digest, fingerprint)
         result = record_success(
             store, source, started, not_modified=False, parsed=parsed, state=ctx.state, snapshot=snapshot
         )
         store.update_source(source.id, config_hash=fingerprint)
-        return CheckResult(source.id, True, "ok", alerts=alerts + result.alerts)
+        return CheckResult(source.id, True, "ok", alerts=len(raised) + result.alerts)
 
 
 def _forget(store: Store, source: Source, ctx: Context) -> None:

@@ -4,6 +4,7 @@ to write a time for people."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,7 +40,14 @@ def bidi_safe(value: Any) -> Any:
     return value
 
 
-def alert_json(a: Alert, tz: ZoneInfo) -> dict[str, Any]:
+def note_json(n: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
+    return {"status": n["status"], "fr": n["fr"], "nl": n["nl"], "by": n["author"], "at": local(n["at"], tz),
+            "on": "story" if n["story_id"] else "alert"}
+
+
+def alert_json(
+    a: Alert, tz: ZoneInfo, *, story: int | None = None, notes: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
     return {
         "id": a.id,
         "kind": a.kind,
@@ -52,6 +60,10 @@ def alert_json(a: Alert, tz: ZoneInfo) -> dict[str, Any]:
         "matches": list(a.matches),
         "snippet": a.snippet,
         "published": a.published,
+        "in_force": a.in_force,
+        "consolidated": a.consolidated,
+        "story": story,
+        "notes": [note_json(n, tz) for n in notes],
         "before": a.before,
         "after": a.after,
         "diff": [list(op) for op in a.diff] if a.diff else None,

@@ -276,6 +276,53 @@ def _m9_checks(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m10_stories(db: sqlite_utils.Database) -> None:
+    # Stories: one legislative event followed across sources (stories.py);
+    # the three dates of a legal change on its alerts; a lawyer's notes.
+    db.executescript(
+        """
+        CREATE TABLE stories (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            published TEXT,                         -- in the Moniteur
+            in_force TEXT,                          -- as the pages state it
+            consolidated TEXT                       -- Justel's "mise à jour au"
+        );
+        CREATE TABLE story_keys (                   -- the identities that join alerts: dossier:, numac:, amends:
+            story_id INTEGER NOT NULL REFERENCES stories(id),
+            key TEXT NOT NULL UNIQUE,
+            how TEXT NOT NULL
+        );
+        CREATE TABLE story_alerts (
+            story_id INTEGER NOT NULL REFERENCES stories(id),
+            alert_id INTEGER NOT NULL UNIQUE REFERENCES alerts(id),
+            step TEXT NOT NULL,                     -- filed | amended | adopted | published | in_force | consolidated
+            how TEXT NOT NULL,                      -- how the link was made
+            linked_at TEXT NOT NULL
+        );
+        CREATE TABLE story_unlinks (                -- `watcher story unlink`: never linked again automatically
+            alert_id INTEGER PRIMARY KEY REFERENCES alerts(id),
+            at TEXT NOT NULL
+        );
+        CREATE TABLE notes (
+            id INTEGER PRIMARY KEY,
+            alert_id INTEGER REFERENCES alerts(id),
+            story_id INTEGER REFERENCES stories(id),
+            status TEXT NOT NULL,                   -- checked | disputed | irrelevant
+            fr TEXT,
+            nl TEXT,
+            author TEXT,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX notes_alert ON notes(alert_id);
+        CREATE INDEX notes_story ON notes(story_id);
+        ALTER TABLE alerts ADD COLUMN in_force TEXT;
+        ALTER TABLE alerts ADD COLUMN consolidated TEXT;
+        """
+    )
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("0001_initial", _m1_initial),
     ("0002_outbox", _m2_outbox),
@@ -286,6 +333,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("0007_refused_recipients", _m7_refused),
     ("0008_pass_requests", _m8_pass_requests),
     ("0009_checks", _m9_checks),
+    ("0010_stories", _m10_stories),
 )
 """Ordered schema changes; append, never edit one that has shipped."""
 
@@ -317,6 +365,8 @@ class Alert:
     fetch_id: int | None = None
     sha256: str | None = None
     hit: str = ""  # a search result's highlighted excerpt
+    in_force: str | None = None  # a legal change's entry into force, as its page states it
+    consolidated: str | None = None  # Justel's "mise à jour au" when the change was read
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Alert:
@@ -340,6 +390,8 @@ class Alert:
             fetch_id=row.get("fetch_id"),
             sha256=row.get("sha256"),
             hit=row.get("hit") or "",
+            in_force=row.get("in_force"),
+            consolidated=row.get("consolidated"),
         )
 
 
@@ -734,6 +786,120 @@ class Store:
             "SELECT count(*), max(at) FROM checks WHERE source_id = ? AND ok = 1 AND at >= ?", [source_id, since]
         ).fetchone()
         return int(n), last
+
+    # -- stories and notes -----------------------------------------------------
+
+    def story_of(self, alert_id: int) -> int | None:
+        row = self.db.execute("SELECT story_id FROM story_alerts WHERE alert_id = ?", [alert_id]).fetchone()
+        return int(row[0]) if row else None
+
+    def is_unlinked(self, alert_id: int) -> bool:
+        return self.db.execute("SELECT 1 FROM story_unlinks WHERE alert_id = ?", [alert_id]).fetchone() is not None
+
+    def stories_with_keys(self, keys: list[str]) -> list[int]:
+        marks = ", ".join("?" for _ in keys)
+        rows = self.db.execute(f"SELECT DISTINCT story_id FROM story_keys WHERE key IN ({marks}) ORDER BY story_id", keys)
+        return [int(r[0]) for r in rows]
+
+    def story_keys(self, story_id: int) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT key FROM story_keys WHERE story_id = ?", [story_id])}
+
+    def new_story(self, title: str, when: str) -> int:
+        return _pk(self.db.table("stories").insert({"title": title, "created_at": when}).last_pk)
+
+    def add_story_key(self, story_id: int, key: str, how: str) -> None:
+        self.db.execute("INSERT OR IGNORE INTO story_keys (story_id, key, how) VALUES (?, ?, ?)", [story_id, key, how])
+
+    def add_story_alert(self, story_id: int, alert_id: int, step: str, how: str, when: str) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO story_alerts (story_id, alert_id, step, how, linked_at) VALUES (?, ?, ?, ?, ?)",
+            [story_id, alert_id, step, how, when],
+        )
+
+    def merge_story(self, other: int, *, into: int) -> None:
+        for table in ("story_keys", "story_alerts", "notes"):
+            self.db.execute(f"UPDATE {table} SET story_id = ? WHERE story_id = ?", [into, other])
+        row = self.db.execute("SELECT published, in_force, consolidated FROM stories WHERE id = ?", [other]).fetchone()
+        if row:
+            self.update_story_dates(into, published=row[0], in_force=row[1], consolidated=row[2])
+        self.db.execute("DELETE FROM stories WHERE id = ?", [other])
+
+    def update_story_dates(self, story_id: int, *, published: str | None, in_force: str | None, consolidated: str | None) -> None:
+        # The first publication and entry into force stand; the latest consolidation counts.
+        self.db.execute(
+            "UPDATE stories SET published = coalesce(published, ?), in_force = coalesce(in_force, ?), "
+            "consolidated = max(coalesce(consolidated, ''), coalesce(?, '')) WHERE id = ?",
+            [published, in_force, consolidated, story_id],
+        )
+        self.db.execute("UPDATE stories SET consolidated = NULL WHERE id = ? AND consolidated = ''", [story_id])
+
+    def set_alert_dates(self, alert_id: int, *, in_force: str | None, consolidated: str | None) -> None:
+        self.db.execute(
+            "UPDATE alerts SET in_force = coalesce(?, in_force), consolidated = coalesce(?, consolidated) WHERE id = ?",
+            [in_force, consolidated, alert_id],
+        )
+
+    def unlink_alert(self, alert_id: int, when: str) -> int | None:
+        """Take an alert out of its story for good; the story it left."""
+        story = self.story_of(alert_id)
+        self.db.execute("DELETE FROM story_alerts WHERE alert_id = ?", [alert_id])
+        self.db.execute("INSERT OR REPLACE INTO story_unlinks (alert_id, at) VALUES (?, ?)", [alert_id, when])
+        return story
+
+    def clear_stories(self) -> None:
+        """Forget every automatic link (notes on stories and unlink decisions stay)."""
+        self.db.execute("DELETE FROM story_alerts")
+        self.db.execute("DELETE FROM story_keys")
+        self.db.execute("DELETE FROM stories WHERE id NOT IN (SELECT story_id FROM notes WHERE story_id IS NOT NULL)")
+        self.db.execute("UPDATE stories SET published = NULL, in_force = NULL, consolidated = NULL")
+
+    def count_stories(self) -> int:
+        return int(self.db.execute(
+            "SELECT count(*) FROM stories WHERE id IN (SELECT story_id FROM story_alerts)"
+        ).fetchone()[0])
+
+    def story(self, story_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM stories WHERE id = ?", [story_id]))
+        return rows[0] if rows else None
+
+    def story_steps(self, story_id: int) -> list[tuple[str, str, Alert]]:
+        """(step, how, alert) of a story, in the order they were detected."""
+        rows = self.db.query(
+            "SELECT s.step, s.how, a.* FROM story_alerts s JOIN alerts a ON a.id = s.alert_id "
+            "WHERE s.story_id = ? ORDER BY a.detected_at, "
+            "instr('filed amended adopted published in_force consolidated', s.step), a.id",
+            [story_id],
+        )
+        return [(r["step"], r["how"], Alert.from_row(r)) for r in rows]
+
+    def stories(self, *, pending_consolidation: bool = False) -> list[dict[str, Any]]:
+        where = " AND s.published IS NOT NULL AND s.consolidated IS NULL" if pending_consolidation else ""
+        return list(self.db.query(
+            "SELECT s.*, count(a.alert_id) AS steps FROM stories s JOIN story_alerts a ON a.story_id = s.id "
+            f"WHERE 1 = 1{where} GROUP BY s.id ORDER BY s.id DESC"
+        ))
+
+    def add_note(self, *, alert_id: int | None, story_id: int | None, status: str, fr: str, nl: str,
+                 author: str, when: str) -> int:
+        return _pk(self.db.table("notes").insert({
+            "alert_id": alert_id, "story_id": story_id, "status": status, "fr": fr or None, "nl": nl or None,
+            "author": author or None, "at": when,
+        }).last_pk)
+
+    def notes_for(self, alert_id: int) -> list[dict[str, Any]]:
+        """Notes on an alert and on its story, oldest first."""
+        return list(self.db.query(
+            "SELECT * FROM notes WHERE alert_id = ? OR story_id = "
+            "(SELECT story_id FROM story_alerts WHERE alert_id = ?) ORDER BY id",
+            [alert_id, alert_id],
+        ))
+
+    def story_notes(self, story_id: int) -> list[dict[str, Any]]:
+        return list(self.db.query(
+            "SELECT * FROM notes WHERE story_id = ? OR alert_id IN "
+            "(SELECT alert_id FROM story_alerts WHERE story_id = ?) ORDER BY id",
+            [story_id, story_id],
+        ))
 
     def present_counts(self) -> dict[str, int]:
         """Present documents per source, in one query."""

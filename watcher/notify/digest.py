@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from ..config import WEEKDAYS, Config, Digest
-from ..outbox import digest_start, last_sent, pending, refusals
+from ..outbox import digest_start, last_sent, pending, refusals, reported_earlier
 from ..sources import kind
 from ..store import Alert, Store
 
@@ -42,6 +43,20 @@ class Content:
     period_start: str
     period_end: str
     refused: dict[str, int] = field(default_factory=dict)  # address -> consecutive sends it was refused in
+    stories: dict[int, StoryLine] = field(default_factory=dict)  # alert id -> the story it belongs to
+    notes: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # alert id -> lawyers' notes
+
+
+@dataclass(frozen=True)
+class StoryLine:
+    """What a digest says of an alert's story: its title, dates and what was reported before."""
+
+    id: int
+    title: str
+    published: str | None
+    in_force: str | None
+    consolidated: str | None
+    earlier: tuple[tuple[str, str], ...]  # (step, sent_at) already in a digest
 
 
 def scheduled_time(digest: Digest, now: datetime) -> datetime | None:
@@ -129,6 +144,23 @@ def build(
     since = period_start(store, digest, now_utc, record=record)
     alerts = pending(store, digest, digest_start(store, digest, now_utc, record=record))
     checked, broken = checked_since(store, config, digest, since, alerts)
+    # Alerts of one story side by side, in the order their first step came.
+    story_of = {a.id: store.story_of(a.id) for a in alerts}
+    first: dict[int, int] = {}
+    for a in alerts:
+        first.setdefault(story_of[a.id] or -a.id, a.id)
+    alerts.sort(key=lambda a: (first[story_of[a.id] or -a.id], a.id))
+    stories: dict[int, StoryLine] = {}
+    ids = {a.id for a in alerts}
+    for a in alerts:
+        sid = story_of[a.id]
+        row = store.story(sid) if sid is not None else None
+        if sid is not None and row is not None:
+            stories[a.id] = StoryLine(
+                sid, row["title"], row["published"], row["in_force"], row["consolidated"],
+                tuple(reported_earlier(store, digest.id, sid, ids)),
+            )
     return Content(
-        digest, alerts, checked, broken, since, now_utc.isoformat(timespec="seconds"), refusals(store, digest.id)
+        digest, alerts, checked, broken, since, now_utc.isoformat(timespec="seconds"), refusals(store, digest.id),
+        stories, {a.id: store.notes_for(a.id) for a in alerts},
     )

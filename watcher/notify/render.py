@@ -33,6 +33,11 @@ LABELS: dict[str, dict[str, str]] = {
         "status": "statut", "source_broken": "source en panne", "recovered": "source rétablie",
         "legend": "[- … -] supprimé, [+ … +] ajouté",
         "checked_times": "vérifié {n} fois, dernière fois le {last}", "unchanged": "inchangés :",
+        "story": "Suivi", "earlier": "déjà signalé", "published_on": "publié le", "in_force_on": "en vigueur le",
+        "consolidated_on": "consolidé au", "note": "Note", "on": "le",
+        "filed": "déposé", "amended": "amendé", "adopted": "adopté", "published": "publié",
+        "in_force": "en vigueur", "consolidated": "consolidé",
+        "checked_note": "vérifié", "disputed": "contesté", "irrelevant": "non pertinent",
         "refused": "Adresses refusées par le serveur de courrier lors des derniers envois (à corriger)",
         "times": "envoi(s) de suite",
     },
@@ -47,6 +52,11 @@ LABELS: dict[str, dict[str, str]] = {
         "status": "status", "source_broken": "bron defect", "recovered": "bron hersteld",
         "legend": "[- … -] geschrapt, [+ … +] toegevoegd",
         "checked_times": "{n} keer nagekeken, laatst op {last}", "unchanged": "ongewijzigd:",
+        "story": "Opvolging", "earlier": "al gemeld", "published_on": "bekendgemaakt op", "in_force_on": "in werking op",
+        "consolidated_on": "geconsolideerd tot", "note": "Noot", "on": "op",
+        "filed": "ingediend", "amended": "geamendeerd", "adopted": "aangenomen", "published": "bekendgemaakt",
+        "in_force": "in werking", "consolidated": "geconsolideerd",
+        "checked_note": "nagekeken", "disputed": "betwist", "irrelevant": "niet relevant",
         "refused": "Adressen die de mailserver bij de laatste verzendingen weigerde (na te kijken)",
         "times": "verzending(en) op rij",
     },
@@ -125,6 +135,28 @@ def subject(config: Config, content: Content) -> str:
     return one_line(f"[watcher: {name}] {count}" + (f" — {', '.join(topics)}" if topics else "") + broken)
 
 
+def _story_line(content: Content, alert_id: int, labels: dict[str, str], tz: ZoneInfo) -> str:
+    """"Suivi : <title> — publié le …, en vigueur le …; déjà signalé : adopté (2026-10-02)"."""
+    s = content.stories.get(alert_id)
+    if s is None:
+        return ""
+    dates = [f"{labels[k]} {v}" for k, v in (("published_on", s.published), ("in_force_on", s.in_force),
+                                               ("consolidated_on", s.consolidated)) if v]
+    earlier = ", ".join(f"{labels.get(step, step)} ({when(at, tz)[:10]})" for step, at in s.earlier)
+    parts = [one_line(s.title)]
+    if dates:
+        parts.append(", ".join(dates))
+    text = f"{labels['story']} #{s.id}: " + " — ".join(parts)
+    return text + (f"; {labels['earlier']}: {earlier}" if earlier else "")
+
+
+def _note_line(n: dict[str, Any], lang: str, labels: dict[str, str]) -> str:
+    words = n[lang] or n["fr"] or n["nl"] or ""
+    status = labels["checked_note"] if n["status"] == "checked" else labels.get(n["status"], n["status"])
+    by = f", {n['author']}" if n["author"] else ""
+    return one_line(f"{labels['note']} ({status}{by}): {words}")
+
+
 def _view(config: Config, content: Content) -> dict[str, Any]:
     tz = ZoneInfo(config.settings.timezone)
     labels = LABELS[content.digest.language]
@@ -150,6 +182,8 @@ def _view(config: Config, content: Content) -> dict[str, Any]:
                 "diff_text": render_text(diff, spaced=True) if diff and a.before else "",
                 "diff_html": html_diff(diff) if diff and a.before else "",
                 "new_text": one_line(a.after)[:600] if a.after and not a.before else "",
+                "story": _story_line(content, a.id, labels, tz),
+                "notes": [_note_line(n, content.digest.language, labels) for n in content.notes.get(a.id, [])],
             }
         )
     return {

@@ -211,7 +211,29 @@ def alert_page(alert_id: int) -> str:
     a = _store().alert(alert_id)
     if a is None:
         abort(404)
-    return render_template("alert.html", a=a, ev=queries.evidence(_store(), a))
+    return render_template(
+        "alert.html", a=a, ev=queries.evidence(_store(), a), story=_store().story_of(a.id), notes=_store().notes_for(a.id)
+    )
+
+
+@pages.get("/stories/")
+def stories_page() -> str:
+    return render_template("stories.html", rows=_store().stories(), title=WORDS[_lang()]["stories"], intro="")
+
+
+@pages.get("/pending/")
+def pending_page() -> str:
+    w = WORDS[_lang()]
+    return render_template("stories.html", rows=_store().stories(pending_consolidation=True), title=w["pending"],
+                           intro=w["pending_intro"])
+
+
+@pages.get("/stories/<int(min=1, max=9007199254740991):story_id>/")
+def story_page(story_id: int) -> str:
+    row = _store().story(story_id)
+    if row is None:
+        abort(404)
+    return render_template("story.html", story=row, steps=_store().story_steps(story_id), notes=_store().story_notes(story_id))
 
 
 @pages.get("/docs/<source_id>/<path:ref>/")
@@ -265,7 +287,8 @@ def _base_url() -> str:
 def feed_all() -> Response:
     arc = _archive()
     rows = queries.all_alerts(_store(), queries.Filters(), limit=feeds.SIZE)
-    return feeds.response(feeds.atom(rows, _base_url(), "watcher", "feed.atom", arc.topics, arc.tz))
+    notes = {r.id: _store().notes_for(r.id) for r in rows}
+    return feeds.response(feeds.atom(rows, _base_url(), "watcher", "feed.atom", arc.topics, arc.tz, notes=notes))
 
 
 @data.get("/topics/<topic_id>/feed.atom")
@@ -275,7 +298,10 @@ def feed_topic(topic_id: str) -> Response:
         abort(404)
     rows = queries.all_alerts(_store(), queries.Filters(topic=topic_id), limit=feeds.SIZE)
     title = f"watcher — {arc.topics[topic_id]}"
-    return feeds.response(feeds.atom(rows, _base_url(), title, f"topics/{topic_id}/feed.atom", arc.topics, arc.tz))
+    notes = {r.id: _store().notes_for(r.id) for r in rows}
+    return feeds.response(
+        feeds.atom(rows, _base_url(), title, f"topics/{topic_id}/feed.atom", arc.topics, arc.tz, notes=notes)
+    )
 
 
 @data.get("/api/alerts")
@@ -294,7 +320,8 @@ def api_alerts() -> Response:
         rows = queries.all_alerts(_store(), f, limit=max(1, min(int(limit_text), 5000)))
     except queries.BadInput as e:
         return _json_error(str(e))
-    return jsonify([alert_json(r, tz) for r in reversed(rows)])
+    store = _store()
+    return jsonify([alert_json(r, tz, story=store.story_of(r.id), notes=store.notes_for(r.id)) for r in reversed(rows)])
 
 
 def _json_error(message: str, status: int = 400) -> Response:

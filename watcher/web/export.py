@@ -51,6 +51,7 @@ def export(config: Config, db_path: Path, out: Path) -> int:
         alerts = queries.all_alerts(store, queries.Filters())
         pages = max(1, -(-len(alerts) // queries.PAGE_SIZE))
         docs = store.document_refs()
+        stories = store.stories()
         recent = queries.all_alerts(store, queries.Filters(), limit=feeds.SIZE)
         titles = {t.id: t.title or t.id for t in config.topics}
         for prefix in ("/", "/nl/"):
@@ -68,6 +69,10 @@ def export(config: Config, db_path: Path, out: Path) -> int:
                 page(f"{prefix}docs/{quote(source_id)}/{queries.doc_slug(ref)}/")
             page(f"{prefix}search/")
             page(f"{prefix}sources/")
+            page(f"{prefix}stories/")
+            page(f"{prefix}pending/")
+            for s in stories:
+                page(f"{prefix}stories/{s['id']}/")
             # Feeds: absolute links when the archive's address is known, else
             # links relative to each feed's own folder (French pages at the
             # root, Dutch ones under nl/).

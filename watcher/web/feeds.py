@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 from xml.etree import ElementTree as ET
 from zoneinfo import ZoneInfo
 
@@ -27,7 +28,8 @@ def _x(text: str) -> str:
 SIZE = 100  # entries per feed
 
 
-def atom(rows: list[Alert], base: str, title: str, self_path: str, topics: dict[str, str], tz: ZoneInfo, lang: str = "en"
+def atom(rows: list[Alert], base: str, title: str, self_path: str, topics: dict[str, str], tz: ZoneInfo, lang: str = "en",
+    notes: dict[int, list[dict[str, Any]]] | None = None,
 ) -> bytes:
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
@@ -56,6 +58,10 @@ def atom(rows: list[Alert], base: str, title: str, self_path: str, topics: dict[
         body = [f"<p>{escape(r.reason.text(lang))}</p>"]
         if r.matches:
             body.append(f"<p>{escape(', '.join(r.matches))}</p>")
+        for n in (notes or {}).get(r.id, []):
+            who = f", {n['author']}" if n["author"] else ""
+            words = " / ".join(x for x in (n["fr"], n["nl"]) if x)
+            body.append(f"<p><strong>Note ({escape(n['status'])}{escape(who)})</strong>: {escape(words)}</p>")
         if r.diff:
             body.append(f"<p>{render_html(r.diff)}</p>")
         elif r.snippet:

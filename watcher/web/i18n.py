@@ -26,6 +26,12 @@ WORDS: dict[str, dict[str, str]] = {
         "status_kind": "statut", "source_broken": "source en panne", "recovered": "source rétablie",
         "ok": "ok", "failing": "en difficulté", "broken": "en panne", "new_state": "jamais vérifiée",
         "events": "Étapes", "notes": "Notes de modification", "provision": "Historique",
+        "stories": "Suivis", "story": "Suivi", "pending": "En attente de consolidation",
+        "pending_intro": "Changements publiés au Moniteur que Justel n'a pas encore consolidés.",
+        "in_force": "En vigueur le", "consolidated": "Consolidé au", "linked": "lien",
+        "step_filed": "déposé", "step_amended": "amendé", "step_adopted": "adopté", "step_published": "publié",
+        "step_in_force": "en vigueur", "step_consolidated": "consolidé",
+        "lawyer": "Note du juriste", "note_checked": "vérifié", "note_disputed": "contesté", "note_irrelevant": "non pertinent",
     },
     "nl": {
         "site": "watcher — opvolging van het beroepsgeheim", "alerts": "Meldingen", "sources": "Bronnen",
@@ -48,6 +54,12 @@ WORDS: dict[str, dict[str, str]] = {
         "status_kind": "status", "source_broken": "bron defect", "recovered": "bron hersteld",
         "ok": "ok", "failing": "problemen", "broken": "defect", "new_state": "nog nooit nagekeken",
         "events": "Stappen", "notes": "Wijzigingsnotas", "provision": "Geschiedenis",
+        "stories": "Opvolging", "story": "Opvolging", "pending": "Wacht op consolidatie",
+        "pending_intro": "Wijzigingen bekendgemaakt in het Staatsblad die Justel nog niet heeft geconsolideerd.",
+        "in_force": "In werking op", "consolidated": "Geconsolideerd tot", "linked": "koppeling",
+        "step_filed": "ingediend", "step_amended": "geamendeerd", "step_adopted": "aangenomen",
+        "step_published": "bekendgemaakt", "step_in_force": "in werking", "step_consolidated": "geconsolideerd",
+        "lawyer": "Noot van de jurist", "note_checked": "nagekeken", "note_disputed": "betwist", "note_irrelevant": "niet relevant",
     },
 }
 

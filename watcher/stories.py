@@ -1,0 +1,176 @@
+"""One change, one story: a bill, its publication and its consolidation linked.
+
+A legislative event reaches watcher several times, weeks apart: the Chamber
+dossier (filed, amended, adopted), the law in the Moniteur (published, with
+its entry into force), the article consolidated on Justel.  Each alert of
+those kinds gets *keys* read from the pages themselves, never from fuzzy
+title similarity:
+
+* ``dossier:55K3518``: a Chamber dossier, and the parliamentary documents a
+  Moniteur publication cites ("Documents : 55-3518", "Stukken: 55-3518");
+* ``amends:2026-10-15:code-penal:458``: a publication dated 15 October 2026
+  whose body cites article 458 of the Code pénal, and a Justel change of
+  art. 458 whose new amendment note reads ``<L 2026-10-15/12 …>``;
+* ``numac:2026009999``: the publication itself.
+
+Alerts sharing a key are one story; each link records how it was made, and
+``watcher story unlink`` undoes one for good.  Everything here works from
+what the database holds, so ``watcher story rebuild`` redoes it at any time.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from .matching import _references
+from .store import Alert, Store, utcnow
+from .text import fold, parse_date
+
+STEPS = ("filed", "amended", "adopted", "published", "in_force", "consolidated")
+
+_DOCS = re.compile(r"(?:documents?|stukken|doc\.)\s*(?:de la chambre[^:]{0,40})?:?\s*(\d{2})[-/ ]?k?(\d{3,4})\b", re.IGNORECASE)
+_NOTE = re.compile(r"\b[LW]\s+(\d{4}-\d{2}-\d{2})/\d+[^>]*?(?:en vigueur|inwerkingtreding)\s*:\s*(\d{2}-\d{2}-\d{4})", re.IGNORECASE)
+_NOTE_LAW = re.compile(r"\b[LW]\s+(\d{4}-\d{2}-\d{2})/\d+")
+_IN_FORCE = re.compile(
+    r"(?:entre en vigueur|produit ses effets|treedt in werking|heeft uitwerking)\s+(?:le|op|à partir du|vanaf)?\s*([^.;]{4,40})",
+    re.IGNORECASE,
+)
+_ADOPTED = re.compile(r"ADOPT|AANGENOMEN", re.IGNORECASE)
+_AMENDED = re.compile(r"AMENDEMENT", re.IGNORECASE)
+
+
+def family(law: str) -> str:
+    """Which law a name designates, for matching a publication to a consolidated text."""
+    f = fold(law)
+    if "instruction criminelle" in f or "strafvordering" in f or "c.i.cr" in f:
+        return "cicr"
+    if "penal" in f or "strafwetboek" in f or f.strip() in ("sw.", "c. pen.", "c.pen."):
+        return "code-penal"
+    if "centres publics" in f or "cpas" in f or "ocmw" in f or "maatschappelijk welzijn" in f:
+        return "cpas"
+    if "lokaal bestuur" in f or "administration locale" in f:
+        return "dlb"
+    if "integration sociale" in f or "maatschappelijke integratie" in f:
+        return "dis"
+    return "other"
+
+
+@dataclass(frozen=True)
+class Key:
+    key: str
+    how: str  # how the link was made, for people
+
+
+def keys_of(store: Store, a: Alert, source_kind: str) -> list[Key]:
+    """The identities an alert carries, read from its pages."""
+    keys: list[Key] = []
+    if source_kind == "chamber" and a.ref:
+        keys.append(Key(f"dossier:{a.ref}", f"Chamber dossier {a.ref}"))
+    elif source_kind == "moniteur" and a.ref:
+        keys.append(Key(f"numac:{a.ref}", f"Moniteur publication {a.ref}"))
+        body = a.after or ""
+        for m in _DOCS.finditer(body):
+            dossier = f"{m.group(1)}K{int(m.group(2)):04d}"
+            keys.append(Key(f"dossier:{dossier}", f"the publication cites the parliamentary documents {m.group(1)}-{m.group(2)}"))
+        day = law_date(a.title)
+        if day:
+            for ref in _references(fold(body)):
+                fam = family(ref.law or "")
+                for n in sorted(ref.numbers):
+                    keys.append(Key(f"amends:{day}:{fam}:{n}", f"the law of {day} cites art. {n} ({fam})"))
+    elif source_kind == "justel" and a.ref and a.kind in ("changed", "added", "removed"):
+        fam = family(a.title)
+        for day in new_amending_laws(store, a):
+            keys.append(Key(f"amends:{day}:{fam}:{a.ref.split('~')[0]}", f"Justel's amendment note names the law of {day}"))
+    return keys
+
+
+def law_date(title: str) -> str | None:
+    """The date a law's title starts with: "15 OCTOBRE 2026. - Loi …" -> 2026-10-15."""
+    head = title.split(" - ", 1)[0].split(". -", 1)[0]
+    return parse_date(head) if head and len(head) < 40 else None
+
+
+def _notes_of(store: Store, document_id: int | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(notes of the version before, notes of the current one) of a document."""
+    if document_id is None:
+        return (), ()
+    versions = store.versions(document_id)
+    if not versions:
+        return (), ()
+    before = versions[-2].notes if len(versions) > 1 else ()
+    return before, versions[-1].notes
+
+
+def new_amending_laws(store: Store, a: Alert) -> list[str]:
+    """The dates of the laws named by the amendment notes an article gained."""
+    before, after = _notes_of(store, a.document_id)
+    old = {m.group(1) for n in before for m in _NOTE_LAW.finditer(n)}
+    return sorted({m.group(1) for n in after for m in _NOTE_LAW.finditer(n)} - old)
+
+
+def in_force_of(store: Store, a: Alert, source_kind: str) -> str | None:
+    """The entry into force a page states for this change, ISO, or None."""
+    if source_kind == "justel":
+        before, after = _notes_of(store, a.document_id)
+        dates = [m.group(2) for n in after if n not in before for m in _NOTE.finditer(n)]
+        return parse_date(dates[-1]) if dates else None
+    if source_kind == "moniteur":
+        m = _IN_FORCE.search(a.after or "")
+        return parse_date(m.group(1)) if m else None
+    return None
+
+
+def step_of(a: Alert, source_kind: str) -> str:
+    if source_kind == "moniteur":
+        return "published"
+    if source_kind == "justel":
+        return "consolidated"
+    if a.kind == "status":
+        changes = json.dumps(a.reason.as_json(), ensure_ascii=False)
+        if _ADOPTED.search(changes):
+            return "adopted"
+        if _AMENDED.search(changes):
+            return "amended"
+    return "filed"
+
+
+def link(store: Store, a: Alert, source_kind: str, *, consolidated: str | None = None) -> int | None:
+    """Put an alert in its story (made, joined or merged), by its keys; the story's id.
+
+    The alert also gets the dates its pages give: its entry into force, and
+    for a Justel change the consolidation date (``consolidated``).
+    """
+    in_force = in_force_of(store, a, source_kind)
+    if source_kind == "justel" and consolidated is None:
+        consolidated = a.consolidated
+    store.set_alert_dates(a.id, in_force=in_force, consolidated=consolidated if source_kind == "justel" else None)
+    if store.story_of(a.id) is not None or store.is_unlinked(a.id):
+        return store.story_of(a.id)
+    keys = keys_of(store, a, source_kind)
+    if not keys:
+        return None
+    found = store.stories_with_keys([k.key for k in keys])
+    story = found[0] if found else store.new_story(a.title or a.ref or "", utcnow())
+    for other in found[1:]:
+        store.merge_story(other, into=story)
+    how = "; ".join(dict.fromkeys(k.how for k in keys if k.key in store.story_keys(story))) or keys[0].how
+    for k in keys:
+        store.add_story_key(story, k.key, k.how)
+    store.add_story_alert(story, a.id, step_of(a, source_kind), how if found else "first step of the story", utcnow())
+    store.update_story_dates(story, published=a.published if source_kind == "moniteur" else None,
+                             in_force=in_force, consolidated=consolidated if source_kind == "justel" else None)
+    return story
+
+
+def rebuild(store: Store, kinds: dict[str, str]) -> int:
+    """Link every alert again, from what the database holds (idempotent); the number of stories."""
+    with store.atomic():
+        store.clear_stories()
+        for a in store.alerts():
+            kind = kinds.get(a.source_id)
+            if kind and a.kind not in ("source_broken", "recovered"):
+                link(store, a, kind)
+        return store.count_stories()
