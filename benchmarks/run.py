@@ -317,13 +317,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# A config must watch something; the archive and digest benchmarks never check it.
+BENCH_SOURCE = '[[source]]\nid = "bench"\nkind = "justel"\nurl = "https://example.org/"\n'
+
+
 def bench_archive(work: Path, n_alerts: int, n_versions: int, samples: int) -> dict[str, Any]:
     import requests
 
     db = work / "archive.db"
     built = build_archive(db, n_alerts, n_versions)
     cfg = work / "archive.toml"
-    cfg.write_text('[[topic]]\nid = "secret"\nterms = ["secret professionnel"]\n', encoding="utf-8")
+    cfg.write_text('[[topic]]\nid = "secret"\nterms = ["secret professionnel"]\n' + BENCH_SOURCE, encoding="utf-8")
     port = free_port()
     proc = subprocess.Popen(watcher_cmd(cfg, db, "serve", "--port", str(port)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -381,6 +385,7 @@ def bench_digest(work: Path, n_alerts: int, n_digests: int) -> dict[str, Any]:
     cfg = work / "digest.toml"
     cfg.write_text(
         "".join(f'[[topic]]\nid = "{t}"\ntitle = "Thème {t}"\nterms = ["{t}"]\n' for t in topics)
+        + BENCH_SOURCE
         + '[smtp]\nhost = "127.0.0.1"\nfrom = "veille@example.org"\n'
         + "".join(f'[[digest]]\nid = "d{i}"\nto = ["d{i}@example.org"]\ntopics = ["{topics[i % 20]}", "{topics[(i * 7) % 20]}"]\n' for i in range(n_digests)),
         encoding="utf-8",

@@ -53,3 +53,20 @@ def test_readme_test_command_is_what_ci_runs() -> None:
     command = "sh scripts/install-test-deps && python3 -m pip install -q -e '.[test]' && python3 -m ruff check && python3 -m mypy && python3 -m pytest"
     assert command in README and command in ci
 
+
+
+def test_the_packaged_watch_list_is_the_repository_s() -> None:
+    packaged = ROOT / "watcher" / "data" / "sources.toml"
+    assert packaged.read_text(encoding="utf-8") == (ROOT / "sources.toml").read_text(encoding="utf-8"), (
+        "copy sources.toml to watcher/data/sources.toml"
+    )
+
+
+def test_init_writes_a_watch_list_that_status_accepts(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    res = run_watcher("init", str(tmp_path / "conf"))
+    assert res.code == 0 and "contact" in res.out, res.err
+    cfg = tmp_path / "conf" / "sources.toml"
+    assert cfg.exists()
+    status = run_watcher("--config", str(cfg), "status")
+    assert status.code == 0, status.err
+    assert run_watcher("init", str(tmp_path / "conf")).code == 2  # never overwrites by surprise

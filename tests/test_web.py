@@ -82,6 +82,7 @@ def test_every_route_answers_with_a_csp(archive: tuple[Watcher, str], path: str)
     assert r.status_code == 200, path
     assert "default-src 'none'" in r.headers["Content-Security-Policy"]
     assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["Server"] == "watcher"  # waitress, named so, not Werkzeug's development server
 
 
 def test_alert_page_has_what_where_when_why_diff_and_evidence(archive: tuple[Watcher, str]) -> None:

@@ -407,6 +407,36 @@ def history(state: State, source_id: str, ref: str, as_json: bool) -> None:
         previous = v.text
 
 
+@cli.command(context_settings=CONTEXT)
+@click.argument("directory", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite an existing sources.toml.")
+def init(directory: Path, force: bool) -> None:
+    """Write the default watch list, sources.toml, into DIRECTORY (default: here).
+
+    It is the copy of the repository's sources.toml that ships with watcher:
+    every topic and source documented, each source marked as checked against
+    a recorded page or inferred.
+
+    \b
+    Example:
+      watcher init /etc/watcher
+      watcher --config /etc/watcher/sources.toml status
+    """
+    from importlib.resources import files
+
+    target = directory / "sources.toml"
+    if target.exists() and not force:
+        raise click.UsageError(f"{target} exists; give --force to overwrite it")
+    directory.mkdir(parents=True, exist_ok=True)
+    target.write_text(files("watcher").joinpath("data/sources.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    click.echo(f"wrote {target}")
+    click.echo("Edit first, in that file:")
+    click.echo('  [settings] contact = "you@federation.example"   (sites can reach you: it goes in the User-Agent)')
+    click.echo("  [smtp] and [[digest]]                            (uncomment them to mail digests)")
+    click.echo("  the [[source]] tables                            (watcher try SOURCE_ID shows what each reads)")
+    click.echo(f"Then: watcher --config {target} check")
+
+
 @cli.group(context_settings=CONTEXT)
 def story() -> None:
     """Stories: one legislative event (a bill, its publication, its consolidation) followed across sources.
@@ -589,23 +619,25 @@ def digest(state: State, digest_ids: tuple[str, ...], dry_run: bool, out_dir: Pa
 @cli.command(context_settings=CONTEXT)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Requests served at once.")
 @click.pass_obj
-def serve(state: State, host: str, port: int) -> None:
-    """Serve the alert archive (pages, search, Atom feeds, JSON API), read-only.
+def serve(state: State, host: str, port: int, threads: int) -> None:
+    """Serve the alert archive (pages, search, Atom feeds, JSON API), read-only,
+    on waitress, a production WSGI server (put a reverse proxy in front for TLS).
 
     \b
     Example:
       watcher serve
-      watcher serve --host 0.0.0.0 --port 8000
+      watcher serve --host 127.0.0.1 --port 8000 --threads 8
     """
-    from werkzeug.serving import run_simple
+    from waitress import serve as waitress_serve
 
     from .web.app import create_app
 
     config = state.config
     Store.open_readonly(state.db_path).close()  # fail early, clearly, without a database
     click.echo(f"watcher archive on http://{host}:{port}/ (Ctrl-C to stop)")
-    run_simple(host, port, create_app(config, state.db_path), threaded=True, use_reloader=False)
+    waitress_serve(create_app(config, state.db_path), host=host, port=port, threads=threads, ident="watcher")
 
 
 @cli.command(context_settings=CONTEXT)
