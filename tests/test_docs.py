@@ -42,7 +42,7 @@ def test_every_command_is_in_the_readme(command: str) -> None:
 def test_every_config_key_is_documented(table: str, key: str) -> None:
     header = {
         "settings": "### `[settings]`", "topic": "### `[[topic]]`", "source": "### `[[source]]`",
-        "smtp": "### `[smtp]`", "digest": "### `[[digest]]`",
+        "smtp": "### `[smtp]`", "digest": "### `[[digest]]`", "notify": "### `[[notify]]`",
     }[table]
     section = README.split(header, 1)[1].split("\n### ", 1)[0]
     assert re.search(rf"^\| `{key}` \|", section, re.MULTILINE), f"{table}.{key} missing from README"

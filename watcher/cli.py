@@ -113,6 +113,14 @@ def check(state: State, source_ids: tuple[str, ...]) -> None:
             results = check_parallel(db_path, http, config, list(source_ids) or None, config.settings.workers)
         finally:
             http.close()
+        if config.notifies:
+            from .notify.push import send_notifications
+
+            store = Store.open(db_path)
+            try:
+                send_notifications(store, config)
+            finally:
+                store.close()
     failed = [r for r in results if not r.ok]
     for r in results:
         mark = "ok" if r.ok else r.state

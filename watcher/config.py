@@ -335,14 +335,34 @@ class Digest:
     title: str = setting("", "Name in the subject and List-Id (default: the id).")
 
 
+@dataclass(frozen=True)
+class Notify:
+    """``[[notify]]``: immediate short alerts to chat and social services, through Apprise."""
+
+    id: str = setting(help="Stable identifier of the notification target.", check=slug)
+    url: str = setting(
+        "", 'An Apprise URL without a secret, e.g. `"json://127.0.0.1:9000/hook"`; see apprise\'s documentation.'
+    )
+    url_env: str = setting(
+        "",
+        "Name of the environment variable holding an Apprise URL with its secret (a Matrix, Telegram, Signal, "
+        'Mastodon or Slack token): `"WATCHER_MATRIX_URL"`. Give `url` or `url_env`.',
+        check=_env_name,
+    )
+    topics: tuple[str, ...] = setting((), "Topics it carries (absent: all); broken sources are not sent here.")
+    language: str = setting("fr", '"fr" or "nl".', check=one_of("fr", "nl"))
+
+
 SETTINGS = keys_of(Settings)
 TOPIC_KEYS = keys_of(Topic)
 COMMON_SOURCE_KEYS = keys_of(Source)
 SMTP_KEYS = keys_of(Smtp)
 DIGEST_KEYS = keys_of(Digest)
+NOTIFY_KEYS = keys_of(Notify)
 
 TABLES: dict[str, tuple[Key, ...]] = {
     "settings": SETTINGS, "topic": TOPIC_KEYS, "source": COMMON_SOURCE_KEYS, "smtp": SMTP_KEYS, "digest": DIGEST_KEYS,
+    "notify": NOTIFY_KEYS,
 }
 """The keys of each table; a source's kind adds its own (``watcher.sources.kinds()``)."""
 
@@ -360,6 +380,7 @@ class Config:
     sources: tuple[Source, ...] = field(default_factory=tuple)
     smtp: Smtp | None = None
     digests: tuple[Digest, ...] = ()
+    notifies: tuple[Notify, ...] = ()
 
     def digest(self, digest_id: str) -> Digest:
         for d in self.digests:
@@ -470,7 +491,7 @@ class _Locator:
         for no, name, idx in self.headers:
             if no > line:
                 break
-            current = f"[[{name}]] #{idx + 1}" if name in ("topic", "source", "digest") else f"[{name}]"
+            current = f"[[{name}]] #{idx + 1}" if name in ("topic", "source", "digest", "notify") else f"[{name}]"
         return current
 
     def key_at(self, line: int) -> str | None:
@@ -567,7 +588,9 @@ def _describe_value(v: Any) -> str:
 
 
 def _validate(data: dict[str, Any], loc: _Locator) -> Config:
-    allowed = {"settings": "table", "topic": "array", "source": "array", "smtp": "table", "digest": "array"}
+    allowed = {
+        "settings": "table", "topic": "array", "source": "array", "smtp": "table", "digest": "array", "notify": "array",
+    }
     for name, value in data.items():
         if name not in allowed:
             close = difflib.get_close_matches(name, allowed, n=1)
@@ -575,7 +598,7 @@ def _validate(data: dict[str, Any], loc: _Locator) -> Config:
             line = loc.line_of(name, None, None)
             raise ConfigError(
                 f"{loc.path.name}{f', line {line}' if line else ''}: unknown table [{name}]{hint}; "
-                "valid tables are [settings], [[topic]], [[source]], [smtp] and [[digest]]"
+                "valid tables are [settings], [[topic]], [[source]], [smtp], [[digest]] and [[notify]]"
             )
         if allowed[name] == "array" and not isinstance(value, list):
             raise loc.error(name, None, None, None, f"must be written [[{name}]] (an array of tables)")
@@ -603,6 +626,14 @@ def _validate(data: dict[str, Any], loc: _Locator) -> Config:
     _no_duplicates([d.id for d in digests], loc, "digest")
     if digests and smtp is None:
         raise loc.error("digest", 0, digests[0].id, None, "digests need an [smtp] table saying how to send them")
+    notifies: list[Notify] = []
+    for i, raw in enumerate(data.get("notify", [])):
+        values = _check_table(raw, NOTIFY_KEYS, loc, "notify", i)
+        _check_topic_refs(values, topic_ids, loc, "notify", i)
+        if bool(values.get("url")) == bool(values.get("url_env")):
+            raise loc.error("notify", i, values["id"], "url", 'give either "url" or "url_env" (for a URL with a secret)')
+        notifies.append(Notify(**values))
+    _no_duplicates([n.id for n in notifies], loc, "notify")
     if not any(s.enabled for s in sources):
         what = "no [[source]] is enabled" if sources else "there is no [[source]]"
         raise ConfigError(
@@ -610,7 +641,8 @@ def _validate(data: dict[str, Any], loc: _Locator) -> Config:
             "(`watcher kinds` lists the kinds, the README's Configuration section shows examples)"
         )
     return Config(
-        path=loc.path, settings=settings, topics=tuple(topics), sources=tuple(sources), smtp=smtp, digests=tuple(digests)
+        path=loc.path, settings=settings, topics=tuple(topics), sources=tuple(sources), smtp=smtp, digests=tuple(digests),
+        notifies=tuple(notifies),
     )
 
 

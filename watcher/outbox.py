@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from .config import Digest
 from .store import Alert, Store, _pk, utcnow
@@ -32,6 +32,16 @@ def last_sent(store: Store, digest_id: str) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+class Channel(Protocol):
+    """What the outbox needs of a [[digest]] or a [[notify]]: its id (the outbox key) and topics."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def topics(self) -> tuple[str, ...]: ...
+
+
 def digest_start(store: Store, digest: Digest, now_utc: datetime, *, record: bool = True) -> str:
     """When this digest began (fixed the first time it is seen, unless
     ``record`` is false, as in a dry run): one period before that moment, so
@@ -45,7 +55,7 @@ def digest_start(store: Store, digest: Digest, now_utc: datetime, *, record: boo
     return start
 
 
-def pending(store: Store, digest: Digest, start: str) -> list[Alert]:
+def pending(store: Store, digest: Channel, start: str, *, key: str | None = None, changes_only: bool = False) -> list[Alert]:
     """Alerts of this digest detected since it began and not yet in a sent digest."""
     sql = (
         "SELECT * FROM alerts a WHERE a.detected_at >= ? AND NOT EXISTS ("
@@ -55,7 +65,9 @@ def pending(store: Store, digest: Digest, start: str) -> list[Alert]:
         " AND NOT EXISTS (SELECT 1 FROM notes n WHERE n.status = 'irrelevant' AND (n.alert_id = a.id"
         " OR n.story_id = (SELECT story_id FROM story_alerts WHERE alert_id = a.id)))"
     )
-    args: list[Any] = [start, digest.id]
+    args: list[Any] = [start, key or digest.id]
+    if changes_only:
+        sql += " AND a.kind NOT IN ('source_broken', 'recovered')"
     if digest.topics:
         # Topics filtered in SQL: only this digest's alerts are decoded.
         marks = ", ".join("?" for _ in digest.topics)
@@ -64,14 +76,14 @@ def pending(store: Store, digest: Digest, start: str) -> list[Alert]:
     return [Alert.from_row(r) for r in store.db.query(sql + " ORDER BY a.id", args)]
 
 
-def begin_send(store: Store, digest: Digest, alerts: list[Alert], period_start: str, message_id: str) -> int:
+def begin_send(store: Store, digest: Channel | str, alerts: list[Alert], period_start: str, message_id: str) -> int:
     """Write the send as 'sending' with its alerts, before talking to SMTP."""
     with store.atomic():
         send_id = _pk(
             store.db.table("sends")
             .insert(
                 {
-                    "digest_id": digest.id,
+                    "digest_id": digest if isinstance(digest, str) else digest.id,
                     "state": "sending",
                     "message_id": message_id,
                     "created_at": utcnow(),

@@ -32,6 +32,7 @@ from .errors import Interrupted
 from .http import Http
 from .keys import parse_duration
 from .matching import Matcher
+from .notify.push import send_notifications
 from .notify.run import send_due
 from .runner import check_all
 from .store import Store
@@ -117,6 +118,9 @@ class Runner:
                 log.log(level, "check %s: %s, %d alert(s)%s", r.source_id, r.state, r.alerts,
                         f", {r.error}" if r.error else "")
             failed = any(not r.ok for r in results)
+            if self.config.notifies and not self.stop.is_set():
+                with self._digest_lock:
+                    send_notifications(store, self.config)
             if any(d.frequency == "immediate" for d in self.config.digests) and not self.stop.is_set():
                 # "immediate" digests go out at the end of the pass that found
                 # the alert, and any that failed are retried after each pass.

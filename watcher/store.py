@@ -886,6 +886,30 @@ class Store:
             "author": author or None, "at": when,
         }).last_pk)
 
+    def stories_of(self, alert_ids: list[int]) -> dict[int, int]:
+        """Alert id -> its story, for many alerts in one query."""
+        if not alert_ids:
+            return {}
+        rows = self.db.execute(
+            "SELECT alert_id, story_id FROM story_alerts WHERE alert_id IN (SELECT value FROM json_each(?))",
+            [json.dumps(alert_ids)],
+        )
+        return {int(a): int(s) for a, s in rows}
+
+    def notes_for_many(self, alert_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+        """Alert id -> the notes on it and on its story, for many alerts in one query."""
+        out: dict[int, list[dict[str, Any]]] = {}
+        if not alert_ids or not self.db.execute("SELECT 1 FROM notes LIMIT 1").fetchone():
+            return out
+        rows = self.db.query(
+            "SELECT a.value AS for_alert, n.* FROM json_each(?) a JOIN notes n ON n.alert_id = a.value "
+            "OR n.story_id = (SELECT story_id FROM story_alerts WHERE alert_id = a.value) ORDER BY n.id",
+            [json.dumps(alert_ids)],
+        )
+        for r in rows:
+            out.setdefault(int(r.pop("for_alert")), []).append(r)
+        return out
+
     def notes_for(self, alert_id: int) -> list[dict[str, Any]]:
         """Notes on an alert and on its story, oldest first."""
         return list(self.db.query(

@@ -145,7 +145,8 @@ def build(
     alerts = pending(store, digest, digest_start(store, digest, now_utc, record=record))
     checked, broken = checked_since(store, config, digest, since, alerts)
     # Alerts of one story side by side, in the order their first step came.
-    story_of = {a.id: store.story_of(a.id) for a in alerts}
+    known = store.stories_of([a.id for a in alerts])
+    story_of = {a.id: known.get(a.id) for a in alerts}
     first: dict[int, int] = {}
     for a in alerts:
         first.setdefault(story_of[a.id] or -a.id, a.id)
@@ -162,5 +163,5 @@ def build(
             )
     return Content(
         digest, alerts, checked, broken, since, now_utc.isoformat(timespec="seconds"), refusals(store, digest.id),
-        stories, {a.id: store.notes_for(a.id) for a in alerts},
+        stories, store.notes_for_many([a.id for a in alerts]),
     )

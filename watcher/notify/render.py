@@ -87,24 +87,33 @@ def para(text: str, indent: int = INDENT, hang: int | None = None, extra: int = 
     """Text wrapped at 72 columns, every line indented under its alert's
     number (``hang``: the first line starts at the margin, the others under
     its text).  Words are never split, so a URL stays whole on its line."""
-    import textwrap
-
-    first = " " * indent if hang is None else ""
+    first = " " * (indent + extra) if hang is None else ""
     rest = " " * ((hang if hang is not None else indent) + extra)
-    first = first + " " * extra if hang is None else first
-    out = []
+    out: list[str] = []
     for paragraph in str(text).split("\n"):
-        out.append(
-            textwrap.fill(
-                " ".join(paragraph.split()), WIDTH, initial_indent=first, subsequent_indent=rest,
-                break_long_words=False, break_on_hyphens=False,
-            )
-            or first.rstrip()
-        )
+        out.extend(_wrap(paragraph.split(), first, rest))
         first = rest
     # A line break ends every bidi embedding in plain text: each line that
     # carries a bidi control is isolated on its own, after its indent.
-    return "\n".join(_isolate_line(line) for line in "\n".join(out).split("\n"))
+    return "\n".join(_isolate_line(line) for line in out)
+
+
+def _wrap(words: list[str], first: str, rest: str) -> list[str]:
+    """Greedy wrapping (textwrap's result for plain words, several times faster:
+    a digest of a thousand alerts wraps tens of thousands of lines)."""
+    if not words:
+        return [first.rstrip()]
+    lines: list[str] = []
+    line, size = [first + words[0]], len(first) + len(words[0])
+    for word in words[1:]:
+        if size + 1 + len(word) > WIDTH:
+            lines.append("".join(line))
+            line, size = [rest + word], len(rest) + len(word)
+        else:
+            line.append(" " + word)
+            size += 1 + len(word)
+    lines.append("".join(line))
+    return lines
 
 
 def _isolate_line(line: str) -> str:
