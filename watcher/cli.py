@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -51,6 +52,28 @@ class State:
         return ZoneInfo(self.config.settings.timezone)
 
 
+@contextlib.contextmanager
+def progress(total: int | None, label: str) -> Iterator[Callable[[], None]]:
+    """A progress bar on a terminal (stderr), nothing at all otherwise; yields "one more done"."""
+    if not sys.stderr.isatty() or (total is not None and total < 2):
+        yield lambda: None
+        return
+    if total is None:  # an unknown amount of work: a running count
+        done = [0]
+
+        def tick() -> None:
+            done[0] += 1
+            if done[0] % 50 == 0:
+                click.echo(f"\r{label}: {done[0]}", nl=False, err=True)
+
+        yield tick
+        click.echo(f"\r{label}: {done[0]}", err=True)
+        return
+    bar: Any
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield lambda: bar.update(1)
+
+
 def make_http(config: Config, stop: threading.Event | None = None) -> Http:
     return Http(config.settings, stop=stop)
 
@@ -78,6 +101,7 @@ def cli(ctx: click.Context, config_path: str, db_path: str | None, verbose: int,
     """
     level = logging.WARNING if quiet else (logging.DEBUG if verbose > 1 else logging.INFO)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger().setLevel(level)  # also when logging was set up by an earlier command in this process
     # One line per fetch, per alert and per state change is what a log is
     # for; the libraries' own chatter ("Running job", connection pools) only
     # with -vv.
@@ -109,8 +133,11 @@ def check(state: State, source_ids: tuple[str, ...]) -> None:
     with exclusive(db_path):
         Store.open(db_path).close()  # create or migrate once, before the workers
         http = make_http(config)
+        count = len(source_ids) or sum(s.enabled for s in config.sources)
         try:
-            results = check_parallel(db_path, http, config, list(source_ids) or None, config.settings.workers)
+            with progress(count if count > 5 else None, "checking") as step:
+                results = check_parallel(db_path, http, config, list(source_ids) or None, config.settings.workers,
+                                         on_done=lambda _: step())
         finally:
             http.close()
         if config.notifies:
@@ -416,6 +443,37 @@ def history(state: State, source_id: str, ref: str, as_json: bool) -> None:
 
 
 @cli.command(context_settings=CONTEXT)
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the demo's database, mails and archive (default: a new temporary folder).")
+@click.option("--serve/--no-serve", "serve_after", default=True, help="Serve the archive at the end (Ctrl-C to stop).")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port of the archive.")
+def demo(directory: Path | None, serve_after: bool, port: int) -> None:
+    """See watcher work in a few seconds, offline, on synthetic sample pages.
+
+    Serves sample pages on 127.0.0.1 (a Justel page, the Moniteur, the
+    Chamber, a federation's feed), checks them, changes them the way real
+    amendments do, checks again, prints the alerts, writes the digests as
+    .eml files with HTML previews, exports the archive and serves it.
+
+    \b
+    Example:
+      watcher demo
+      watcher demo --dir /tmp/watcher-demo --no-serve
+    """
+    import tempfile
+
+    from .demo import run as run_demo
+
+    target = directory or Path(tempfile.mkdtemp(prefix="watcher-demo-"))
+    code = run_demo(target, click.echo, run_cli)
+    if code:
+        sys.exit(code)
+    if serve_after:
+        click.echo("")
+        run_cli(["--config", str(target / "sources.toml"), "serve", "--port", str(port)])
+
+
+@cli.command(context_settings=CONTEXT)
 @click.argument("directory", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite an existing sources.toml.")
 def init(directory: Path, force: bool) -> None:
@@ -534,7 +592,8 @@ def story_rebuild(state: State) -> None:
     with exclusive(state.db_path):
         store = Store.open(state.db_path, create=False)
         try:
-            n = rebuild(store, {s.id: s.kind for s in config.sources})
+            with progress(len(store.alerts()), "linking") as step:
+                n = rebuild(store, {s.id: s.kind for s in config.sources}, step)
         finally:
             store.close()
     click.echo(f"{n} stories")
@@ -663,7 +722,8 @@ def export(state: State, out_dir: Path | None) -> None:
 
     config = state.config
     target = out_dir or config.archive_path
-    count = do_export(config, state.db_path, target)
+    with progress(None, "exporting") as step:
+        count = do_export(config, state.db_path, target, step)
     click.echo(f"{count} files written to {target}")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -31,7 +32,12 @@ def check_all(
 
 
 def check_parallel(
-    db_path: Path, http: Http, config: Config, source_ids: list[str] | None = None, workers: int = 4
+    db_path: Path,
+    http: Http,
+    config: Config,
+    source_ids: list[str] | None = None,
+    workers: int = 4,
+    on_done: Callable[[CheckResult], None] | None = None,
 ) -> list[CheckResult]:
     """Like :func:`check_all`, several sources at a time, each worker with its
     own database connection.  Politeness holds: the shared :class:`Http`
@@ -48,7 +54,10 @@ def check_parallel(
             store = local.store = Store.open(db_path)
             with lock:
                 stores.append(store)
-        return _check_one(store, http, config, source, matcher)
+        result = _check_one(store, http, config, source, matcher)
+        if on_done is not None:
+            on_done(result)
+        return result
 
     try:
         if workers <= 1 or len(chosen) <= 1:

@@ -833,6 +833,9 @@ class Store:
         )
         self.db.execute("UPDATE stories SET consolidated = NULL WHERE id = ? AND consolidated = ''", [story_id])
 
+    def set_story_title(self, story_id: int, title: str) -> None:
+        self.db.execute("UPDATE stories SET title = ? WHERE id = ?", [title, story_id])
+
     def set_alert_dates(self, alert_id: int, *, in_force: str | None, consolidated: str | None) -> None:
         self.db.execute(
             "UPDATE alerts SET in_force = coalesce(?, in_force), consolidated = coalesce(?, consolidated) WHERE id = ?",

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .matching import _references
@@ -160,16 +161,22 @@ def link(store: Store, a: Alert, source_kind: str, *, consolidated: str | None =
     for k in keys:
         store.add_story_key(story, k.key, k.how)
     store.add_story_alert(story, a.id, step_of(a, source_kind), how if found else "first step of the story", utcnow())
+    # A story is named after its law as published, else its bill, else its first change.
+    steps = {s for s, _, _ in store.story_steps(story)}
+    if source_kind == "moniteur" or (source_kind == "chamber" and "published" not in steps):
+        store.set_story_title(story, a.title)
     store.update_story_dates(story, published=a.published if source_kind == "moniteur" else None,
                              in_force=in_force, consolidated=consolidated if source_kind == "justel" else None)
     return story
 
 
-def rebuild(store: Store, kinds: dict[str, str]) -> int:
+def rebuild(store: Store, kinds: dict[str, str], on_alert: Callable[[], None] | None = None) -> int:
     """Link every alert again, from what the database holds (idempotent); the number of stories."""
     with store.atomic():
         store.clear_stories()
         for a in store.alerts():
+            if on_alert is not None:
+                on_alert()
             kind = kinds.get(a.source_id)
             if kind and a.kind not in ("source_broken", "recovered"):
                 link(store, a, kind)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -23,7 +24,7 @@ from . import feeds
 from .app import create_app
 
 
-def export(config: Config, db_path: Path, out: Path) -> int:
+def export(config: Config, db_path: Path, out: Path, on_file: Callable[[], None] | None = None) -> int:
     """Write the static archive to ``out``; return the number of files."""
     base = config.settings.archive_url.rstrip("/") + "/" if config.settings.archive_url else ""
     app = create_app(config, db_path, static_root=base)
@@ -38,6 +39,8 @@ def export(config: Config, db_path: Path, out: Path) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(body)
         written += 1
+        if on_file is not None:
+            on_file()
 
     def page(url: str) -> None:
         resp = client.get(url)
