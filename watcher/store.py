@@ -23,18 +23,30 @@ import contextlib
 import hashlib
 import json
 import sqlite3
+import sys
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import Any, cast
 
 from .errors import StoreError
 from .reasons import Reason, legacy_code
 from .text import clean_identity
+
+# sqlite-utils imports numpy and pandas when they are installed, for column
+# types watcher never writes: a fifth of a second at every start.  They are
+# kept out while it loads, and importable again afterwards.
+_SKIPPED = [name for name in ("numpy", "pandas") if name not in sys.modules]
+_MODULES = cast(dict[str, Any], sys.modules)  # None there means "not importable", the import system's own convention
+for _name in _SKIPPED:
+    _MODULES[_name] = None
+try:
+    import sqlite_utils
+finally:
+    for _name in _SKIPPED:
+        del sys.modules[_name]
 
 
 def _pk(value: Any) -> int:
