@@ -88,3 +88,21 @@ def test_a_database_of_the_previous_version_gets_codes(tmp_path: Path) -> None:
     con = sqlite3.connect(db)
     assert con.execute("SELECT count(*) FROM alerts WHERE reason_code IS NULL").fetchone() == (0,)
     con.close()
+
+
+def test_read_only_commands_on_a_database_not_yet_upgraded_say_so(tmp_path: Path) -> None:
+    import sqlite_utils
+
+    from watcher.errors import StoreError
+
+    db = tmp_path / "old.db"
+    d = sqlite_utils.Database(db)
+    d.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    for name, step in MIGRATIONS[:4]:
+        step(d)
+        d.execute("INSERT INTO _migrations VALUES (?, ?)", [name, "2026-01-01T00:00:00+00:00"])
+    d.close()
+    with pytest.raises(StoreError, match="older watcher"):
+        Store.open_readonly(db)
+    Store.open(db).close()  # a writing command upgrades it
+    Store.open_readonly(db).close()

@@ -141,3 +141,62 @@ def test_unrelated_laws_of_one_day_stay_apart_and_a_link_can_be_undone(tmp_path:
     assert w("story", "rebuild").code == 0
     assert w.alerts()[0]["story"] is None  # an undone link stays undone
     assert w.alerts()[1]["story"] is not None
+
+
+def test_numbered_articles_of_unnamed_laws_never_join_stories(tmp_path: Path, server: LocalServer) -> None:
+    mb_base = server.url("/cgi/summary.pl?language=fr")
+    day = today()
+    server.serve(day_url(mb_base, day)[len(server.base):], synthetic.moniteur_summary(day.isoformat(), {synthetic.MB_OTHER: [("2026000001", "SPF", "Arrêté")]}))
+    w = Watcher(tmp_path, server, f'[[source]]\nid = "mb"\nkind = "moniteur"\nurl = "{mb_base}"\n', topics=TOPICS)
+    w.check()
+    laws = [("2026009993", "15 OCTOBRE 2026. - Loi modifiant le Code pénal", ["Art. 2.", "Dans l'article 458 du Code pénal, le mot est remplacé."]),
+            ("2026009994", "15 OCTOBRE 2026. - Arrêté relatif au secret professionnel des CPAS", ["Art. 2.", "Le présent arrêté entre en vigueur.", "Art. 74 de la Constitution."])]
+    server.serve(day_url(mb_base, day)[len(server.base):], synthetic.moniteur_summary(day.isoformat(), {synthetic.MB_LEGISLATIVE: [(n, "SPF", t) for n, t, _ in laws]}))
+    for n, t, body in laws:
+        server.serve(f"/cgi/article.pl?language=fr&sum_date={day.isoformat()}&lg_txt=f&caller=sum&s_editie=1&{n}=1&numac_search={n}&view_numac=",
+                     synthetic.moniteur_publication(n, t, body))
+    w.check()
+    stories = [a["story"] for a in w.alerts()]
+    assert len(stories) == 2 and len(set(stories)) == 2
+
+
+def test_notes_survive_a_rebuild_and_the_latest_note_decides(tmp_path: Path, server: LocalServer) -> None:
+    mb_base = server.url("/cgi/summary.pl?language=fr")
+    day = today()
+    server.serve(day_url(mb_base, day)[len(server.base):], synthetic.moniteur_summary(day.isoformat(), {synthetic.MB_OTHER: [("2026000001", "SPF", "Arrêté")]}))
+    w = Watcher(tmp_path, server, f'[[source]]\nid = "mb"\nkind = "moniteur"\nurl = "{mb_base}"\n', topics=TOPICS)
+    w.check()
+    n, t = "2026009995", "15 OCTOBRE 2026. - Loi modifiant le Code pénal"
+    server.serve(day_url(mb_base, day)[len(server.base):], synthetic.moniteur_summary(day.isoformat(), {synthetic.MB_LEGISLATIVE: [(n, "SPF", t)]}))
+    server.serve(f"/cgi/article.pl?language=fr&sum_date={day.isoformat()}&lg_txt=f&caller=sum&s_editie=1&{n}=1&numac_search={n}&view_numac=",
+                 synthetic.moniteur_publication(n, t, ["Dans l'article 458 du Code pénal de 1867, le mot est remplacé."]))
+    w.check()
+    (a,) = w.alerts()
+    assert w("note", f"story:{a['story']}", "--status", "irrelevant", "--fr", "Hors sujet.").code == 0
+    assert w("story", "rebuild").code == 0
+    (a,) = w.alerts()
+    assert a["notes"] and a["notes"][0]["status"] == "irrelevant"  # still on the alert's story
+    assert w("note", str(a["id"]), "--status", "checked", "--fr", "Finalement pertinent.").code == 0
+    from watcher import outbox
+    from watcher.config import load
+    from watcher.store import Store
+
+    config = load(w.config)
+    store = Store.open(w.db)
+    try:
+        digest = type("D", (), {"id": "x", "topics": ()})()
+        assert [p.id for p in outbox.pending(store, digest, "2000-01-01")] == [a["id"]]  # the latest note decides
+    finally:
+        store.close()
+    assert config is not None
+    res = w("story", "unlink", "999")
+    assert res.code == 1 and "no alert 999" in res.err
+
+
+def test_the_demo_never_writes_into_a_folder_in_use(tmp_path: Path) -> None:
+    from conftest import run_watcher
+
+    (tmp_path / "sources.toml").write_text("# my real configuration\n", encoding="utf-8")
+    res = run_watcher("demo", "--dir", str(tmp_path), "--no-serve")
+    assert res.code == 2 and "not empty" in res.err
+    assert (tmp_path / "sources.toml").read_text(encoding="utf-8") == "# my real configuration\n"

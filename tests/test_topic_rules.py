@@ -82,3 +82,23 @@ def test_a_dated_feed_item_is_read_with_the_new_numbering(tmp_path, server) -> N
     server.serve("/feed", synthetic.rss([*items, other]))  # dated 23 November 2026: the new Code's numbering
     w.check()
     assert [a["url"] for a in w.alerts()] == ["https://x.example/b"]
+
+
+def test_within_counts_words_to_the_nearest_context_word() -> None:
+    near = "La KSZ transmet les données au OCMW."
+    far = "La KSZ transmet. " + "mot " * 60 + "Un OCMW ailleurs."
+    assert "donnees-bcss" in topics(near)
+    assert "donnees-bcss" not in topics(far)
+    long_text = "La KSZ et le OCMW. " * 2000  # many hits on both sides: answered at once, not in minutes
+    assert "donnees-bcss" in topics(long_text)
+
+
+def test_an_exclusion_never_silences_a_reference_to_the_topic_s_own_law() -> None:
+    text = "L'article 352 du Code pénal est complété. Le secret professionnel de l'avocat est protégé."
+    assert "art. 352" in classify(MATCHER, text, date="2026-05-04").matches
+    assert "secret professionnel" not in classify(MATCHER, text, date="2026-05-04").matches  # the term is excluded
+    assert "art. 352" in classify(MATCHER, "L'article 352 du Livre II du Code pénal est modifié.", date="2026-05-04").matches
+
+
+def test_a_line_s_own_article_heading_is_no_reference() -> None:
+    assert topics("Art. 458. Le présent arrêté entre en vigueur.\nArt. 2. Il est publié.") == ()

@@ -464,6 +464,8 @@ def demo(directory: Path | None, serve_after: bool, port: int) -> None:
 
     from .demo import run as run_demo
 
+    if directory is not None and directory.exists() and any(directory.iterdir()):
+        raise click.UsageError(f"{directory} is not empty; the demo writes its own sources.toml and database there")
     target = directory or Path(tempfile.mkdtemp(prefix="watcher-demo-"))
     code = run_demo(target, click.echo, run_cli)
     if code:
@@ -565,13 +567,13 @@ def story_unlink(state: State, alert_id: int) -> None:
     Example:
       watcher story unlink 42
     """
-    from .store import utcnow
+    from .stories import unlink
 
     with exclusive(state.db_path):
         store = Store.open(state.db_path, create=False)
         try:
             with store.atomic():
-                left = store.unlink_alert(alert_id, utcnow())
+                left = unlink(store, alert_id)
         finally:
             store.close()
     click.echo(f"alert {alert_id} taken out of story {left}" if left else f"alert {alert_id} was in no story; it stays out")
@@ -588,12 +590,11 @@ def story_rebuild(state: State) -> None:
     """
     from .stories import rebuild
 
-    config = state.config
     with exclusive(state.db_path):
         store = Store.open(state.db_path, create=False)
         try:
             with progress(len(store.alerts()), "linking") as step:
-                n = rebuild(store, {s.id: s.kind for s in config.sources}, step)
+                n = rebuild(store, step)
         finally:
             store.close()
     click.echo(f"{n} stories")

@@ -19,6 +19,7 @@ not.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Callable
@@ -35,7 +36,7 @@ _LIST_ITEM = re.compile(rf"(?P<sep>{_SEP})?(?P<num>{_NUM})")
 _RANGE_WORDS = {"a", "tot", "-"}
 # "Art. 50. Le présent arrêté …" at the start of a line is the text's own
 # article heading, not a reference to another law's article.
-_HEADING_AFTER = re.compile(r"^\s*(?:er)?\.(?:\s|$)")
+_HEADING_AFTER = re.compile(r"\s*(?:er)?\.(?:\s|$)")  # used with .match(text, pos): anchored at pos
 # The law a reference belongs to, in the folded text right after it.
 _GENITIVE = re.compile(
     r"^[^.;:\n]{0,60}?\b(?:(?:du|de\s+la|des|van\s+het|van\s+de)\s+|de\s+l'\s*)"
@@ -73,7 +74,8 @@ def fold_map(text: str) -> tuple[str, list[int]]:
         folded = unicodedata.normalize("NFKD", _typography(ch).casefold())
         for c in folded:
             if not unicodedata.combining(c):
-                out.append(" " if c.isspace() else c)
+                # Line breaks are kept (a line's "Art. 5." is its own heading); other blanks are spaces.
+                out.append(c if c == "\n" else " " if c.isspace() else c)
                 where.append(i)
     return "".join(out), where
 
@@ -171,17 +173,24 @@ class Matcher:
             return where[a], where[max(a, b - 1)] + 1
 
         refs = _references(folded) if any(t.articles or t.renumbered for t in self._compiled) else []
+        words: _WordIndex | None = None
         for t in self._compiled:
-            context = [(w, m.start(), m.end()) for w, p in t.context for m in p.finditer(folded)]
-            if not context and any(p.search(folded) for p in t.exclude):
-                continue  # another field's item: lawyers' secrecy, the French CCAS …
-            for term, pattern in t.terms:
-                hits.extend(Match(t.id, term, *span(m.start(), m.end())) for m in pattern.finditer(folded))
-            for term, pattern in t.in_context:
-                for m in pattern.finditer(folded):
-                    near = [w for w, a, b in context if not t.within or _words_between(folded, m, a, b) <= t.within]
-                    if near:
-                        hits.append(Match(t.id, f"{term} + {near[0]}", *span(m.start(), m.end()), rule="context"))
+            context = sorted((m.start(), w) for w, p in t.context for m in p.finditer(folded))
+            # An exclusion marks another field's item (lawyers' secrecy, the
+            # French CCAS): its words do not count, unless a context word is
+            # there too.  References to the topic's own law always count.
+            excluded = not context and any(p.search(folded) for p in t.exclude)
+            if not excluded:
+                for term, pattern in t.terms:
+                    hits.extend(Match(t.id, term, *span(m.start(), m.end())) for m in pattern.finditer(folded))
+                if context:
+                    if t.within and words is None:
+                        words = _WordIndex(folded)
+                    for term, pattern in t.in_context:
+                        for m in pattern.finditer(folded):
+                            near = _nearest(context, m.start(), words, t.within)
+                            if near:
+                                hits.append(Match(t.id, f"{term} + {near}", *span(m.start(), m.end()), rule="context"))
             hits.extend(_topic_references(t, refs, folded, span, date))
         hits.sort(key=lambda h: (h.start, h.topic, h.term))
         return hits
@@ -190,6 +199,7 @@ class Matcher:
 # "de l'ancien Code pénal", "van het oud Strafwetboek", "du nouveau Code pénal"
 _ERA = re.compile(r"^(ancien|ancienne|oud|oude|nouveau|nouvelle|nieuw|nieuwe)\s+")
 _OLD_WORDS = {"ancien", "ancienne", "oud", "oude"}
+_BOOK = re.compile(r"^(?:livre|boek)\s+[\w-]+\s+(?:du|de\s+l'|van\s+het|van\s+de)\s*")
 _NEW_WORDS = {"nouveau", "nouvelle", "nieuw", "nieuwe"}
 _OLD_LAW = re.compile(r"\b1867\b")
 
@@ -236,6 +246,7 @@ def _topic_references(
         law = ref.law
         era = ""
         if law is not None:
+            law = _BOOK.sub("", law)  # "du livre II du Code pénal" is the Code pénal's
             m = _ERA.match(law)
             if m:
                 era, law = m.group(1), law[m.end() :]
@@ -257,9 +268,27 @@ def _topic_references(
     return hits
 
 
-def _words_between(folded: str, m: re.Match[str], a: int, b: int) -> int:
-    lo, hi = (m.end(), a) if a >= m.end() else (b, m.start())
-    return len(folded[lo:hi].split()) if hi > lo else 0
+class _WordIndex:
+    """The word number of any position in a text, in O(log n): "within N words"
+    stays cheap on a long bill with many hits."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [m.start() for m in re.finditer(r"\S+", text)]
+
+    def word(self, pos: int) -> int:
+        return bisect.bisect_right(self.starts, pos)
+
+
+def _nearest(context: list[tuple[int, str]], pos: int, words: _WordIndex | None, within: int) -> str | None:
+    """The context word nearest to ``pos`` (positions sorted), if near enough."""
+    if not within or words is None:
+        return context[0][1]
+    i = bisect.bisect_left(context, (pos, ""))
+    here = words.word(pos)
+    for j in (i - 1, i):
+        if 0 <= j < len(context) and abs(words.word(context[j][0]) - here) <= within:
+            return context[j][1]
+    return None
 
 
 def _inflected(word: str) -> str:

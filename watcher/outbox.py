@@ -61,9 +61,11 @@ def pending(store: Store, digest: Channel, start: str, *, key: str | None = None
         "SELECT * FROM alerts a WHERE a.detected_at >= ? AND NOT EXISTS ("
         " SELECT 1 FROM send_items i JOIN sends s ON s.id = i.send_id"
         " WHERE i.alert_id = a.id AND s.digest_id = ? AND s.state = 'sent')"
-        # a lawyer's "irrelevant" (on the alert or its story) keeps it out of digests
-        " AND NOT EXISTS (SELECT 1 FROM notes n WHERE n.status = 'irrelevant' AND (n.alert_id = a.id"
-        " OR n.story_id = (SELECT story_id FROM story_alerts WHERE alert_id = a.id)))"
+        # a lawyer's "irrelevant" (on the alert or its story) keeps it out of
+        # digests, until a later note says otherwise: the latest note decides
+        " AND coalesce((SELECT n.status FROM notes n WHERE n.alert_id = a.id"
+        " OR n.story_id = (SELECT story_id FROM story_alerts WHERE alert_id = a.id)"
+        " ORDER BY n.id DESC LIMIT 1), '') != 'irrelevant'"
     )
     args: list[Any] = [start, key or digest.id]
     if changes_only:

@@ -515,6 +515,17 @@ class Store:
         try:
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False, timeout=30)
             conn.execute("PRAGMA query_only = ON")
+            done = {r[0] for r in conn.execute("SELECT name FROM _migrations")}
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{path}: cannot use database: {e}") from None
+        missing = [name for name, _ in MIGRATIONS if name not in done]
+        if missing:
+            conn.close()
+            raise StoreError(
+                f"{path}: made by an older watcher (without {', '.join(missing)}); "
+                "run `watcher check` (or `watcher status`) once to upgrade it"
+            )
+        try:
             return cls(sqlite_utils.Database(conn), path)
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{path}: cannot use database: {e}") from None
@@ -856,17 +867,39 @@ class Store:
 
     def unlink_alert(self, alert_id: int, when: str) -> int | None:
         """Take an alert out of its story for good; the story it left."""
+        if self.alert(alert_id) is None:
+            raise StoreError(f"no alert {alert_id}")
         story = self.story_of(alert_id)
         self.db.execute("DELETE FROM story_alerts WHERE alert_id = ?", [alert_id])
         self.db.execute("INSERT OR REPLACE INTO story_unlinks (alert_id, at) VALUES (?, ?)", [alert_id, when])
         return story
 
     def clear_stories(self) -> None:
-        """Forget every automatic link (notes on stories and unlink decisions stay)."""
+        """Forget every automatic link (unlink decisions stay; see :meth:`story_note_alerts`)."""
         self.db.execute("DELETE FROM story_alerts")
         self.db.execute("DELETE FROM story_keys")
         self.db.execute("DELETE FROM stories WHERE id NOT IN (SELECT story_id FROM notes WHERE story_id IS NOT NULL)")
         self.db.execute("UPDATE stories SET published = NULL, in_force = NULL, consolidated = NULL")
+
+    def story_note_alerts(self) -> dict[int, list[int]]:
+        """Note id -> the alerts of the story it was written on."""
+        out: dict[int, list[int]] = {}
+        for note_id, alert_id in self.db.execute(
+            "SELECT n.id, s.alert_id FROM notes n JOIN story_alerts s ON s.story_id = n.story_id ORDER BY s.alert_id"
+        ):
+            out.setdefault(int(note_id), []).append(int(alert_id))
+        return out
+
+    def move_note(self, note_id: int, story_id: int | None) -> None:
+        if story_id is not None:
+            self.db.execute("UPDATE notes SET story_id = ? WHERE id = ?", [story_id, note_id])
+
+    def drop_empty_stories(self) -> None:
+        self.db.execute("DELETE FROM stories WHERE id NOT IN (SELECT story_id FROM story_alerts) "
+                        "AND id NOT IN (SELECT story_id FROM notes WHERE story_id IS NOT NULL)")
+
+    def clear_story_keys(self, story_id: int) -> None:
+        self.db.execute("DELETE FROM story_keys WHERE story_id = ?", [story_id])
 
     def count_stories(self) -> int:
         return int(self.db.execute(

@@ -79,11 +79,13 @@ def keys_of(store: Store, a: Alert, source_kind: str) -> list[Key]:
         if day:
             for ref in _references(fold(body)):
                 fam = family(ref.law or "")
+                if fam == "other":
+                    continue  # an article of no law we can name ("Art. 2.", "la Constitution") joins nothing
                 for n in sorted(ref.numbers):
                     keys.append(Key(f"amends:{day}:{fam}:{n}", f"the law of {day} cites art. {n} ({fam})"))
     elif source_kind == "justel" and a.ref and a.kind in ("changed", "added", "removed"):
         fam = family(a.title)
-        for day in new_amending_laws(store, a):
+        for day in new_amending_laws(store, a) if fam != "other" else []:
             keys.append(Key(f"amends:{day}:{fam}:{a.ref.split('~')[0]}", f"Justel's amendment note names the law of {day}"))
     return keys
 
@@ -94,12 +96,14 @@ def law_date(title: str) -> str | None:
     return parse_date(head) if head and len(head) < 40 else None
 
 
-def _notes_of(store: Store, document_id: int | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """(notes of the version before, notes of the current one) of a document."""
-    if document_id is None:
+def _notes_of(store: Store, a: Alert) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(notes before, notes after) the change an alert reports: the version
+    first seen when the alert was raised and the one before it (so a later
+    rebuild reads the same pair).  A removal made no new version: nothing."""
+    if a.document_id is None:
         return (), ()
-    versions = store.versions(document_id)
-    if not versions:
+    versions = [v for v in store.versions(a.document_id) if v.first_seen <= a.detected_at]
+    if not versions or versions[-1].first_seen != a.detected_at:
         return (), ()
     before = versions[-2].notes if len(versions) > 1 else ()
     return before, versions[-1].notes
@@ -107,7 +111,7 @@ def _notes_of(store: Store, document_id: int | None) -> tuple[tuple[str, ...], t
 
 def new_amending_laws(store: Store, a: Alert) -> list[str]:
     """The dates of the laws named by the amendment notes an article gained."""
-    before, after = _notes_of(store, a.document_id)
+    before, after = _notes_of(store, a)
     old = {m.group(1) for n in before for m in _NOTE_LAW.finditer(n)}
     return sorted({m.group(1) for n in after for m in _NOTE_LAW.finditer(n)} - old)
 
@@ -115,7 +119,7 @@ def new_amending_laws(store: Store, a: Alert) -> list[str]:
 def in_force_of(store: Store, a: Alert, source_kind: str) -> str | None:
     """The entry into force a page states for this change, ISO, or None."""
     if source_kind == "justel":
-        before, after = _notes_of(store, a.document_id)
+        before, after = _notes_of(store, a)
         dates = [m.group(2) for n in after if n not in before for m in _NOTE.finditer(n)]
         return parse_date(dates[-1]) if dates else None
     if source_kind == "moniteur":
@@ -170,9 +174,20 @@ def link(store: Store, a: Alert, source_kind: str, *, consolidated: str | None =
     return story
 
 
-def rebuild(store: Store, kinds: dict[str, str], on_alert: Callable[[], None] | None = None) -> int:
-    """Link every alert again, from what the database holds (idempotent); the number of stories."""
+def source_kinds(store: Store) -> dict[str, str]:
+    """Each source's kind as the database knows it (also for sources since removed from the config)."""
+    return {str(r["id"]): str(r["kind"]) for r in store.sources()}
+
+
+def rebuild(store: Store, on_alert: Callable[[], None] | None = None) -> int:
+    """Link every alert again, from what the database holds (idempotent); the number of stories.
+
+    A note written on a story follows its alerts into the story they are
+    linked to now; unlink decisions stand.
+    """
+    kinds = source_kinds(store)
     with store.atomic():
+        noted = store.story_note_alerts()  # note id -> the alerts its story had
         store.clear_stories()
         for a in store.alerts():
             if on_alert is not None:
@@ -180,4 +195,20 @@ def rebuild(store: Store, kinds: dict[str, str], on_alert: Callable[[], None] | 
             kind = kinds.get(a.source_id)
             if kind and a.kind not in ("source_broken", "recovered"):
                 link(store, a, kind)
+        for note_id, alert_ids in noted.items():
+            story = next((s for s in (store.story_of(i) for i in alert_ids) if s is not None), None)
+            store.move_note(note_id, story)
+        store.drop_empty_stories()
         return store.count_stories()
+
+
+def unlink(store: Store, alert_id: int) -> int | None:
+    """Take an alert out of its story for good; the keys it alone brought go too."""
+    kinds = source_kinds(store)
+    story = store.unlink_alert(alert_id, utcnow())
+    if story is not None:
+        store.clear_story_keys(story)
+        for _, _, a in store.story_steps(story):
+            for k in keys_of(store, a, kinds.get(a.source_id, "")):
+                store.add_story_key(story, k.key, k.how)
+    return story
