@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,17 +50,22 @@ def test_unknown_code_is_refused() -> None:
         Reason("article_changd")
 
 
-def test_a_database_of_the_previous_version_gets_codes(tmp_path: Path) -> None:
-    # Build a database with the four earlier migrations and alerts as the
-    # previous version wrote them (English reasons only).
-    db = tmp_path / "old.db"
+def old_database(path: Path) -> Any:
+    """A database with the previous version's four migrations only."""
     import sqlite_utils
 
-    d = sqlite_utils.Database(db)
+    d = sqlite_utils.Database(path)
     d.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
     for name, step in MIGRATIONS[:4]:
         step(d)
         d.execute("INSERT INTO _migrations VALUES (?, ?)", [name, "2026-01-01T00:00:00+00:00"])
+    return d
+
+
+def test_a_database_of_the_previous_version_gets_codes(tmp_path: Path) -> None:
+    # alerts as the previous version wrote them (English reasons only)
+    db = tmp_path / "old.db"
+    d = old_database(db)
     rows = [
         ("changed", "text changed"),
         ("updated", "text changed"),
@@ -91,17 +97,10 @@ def test_a_database_of_the_previous_version_gets_codes(tmp_path: Path) -> None:
 
 
 def test_read_only_commands_on_a_database_not_yet_upgraded_say_so(tmp_path: Path) -> None:
-    import sqlite_utils
-
     from watcher.errors import StoreError
 
     db = tmp_path / "old.db"
-    d = sqlite_utils.Database(db)
-    d.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-    for name, step in MIGRATIONS[:4]:
-        step(d)
-        d.execute("INSERT INTO _migrations VALUES (?, ?)", [name, "2026-01-01T00:00:00+00:00"])
-    d.close()
+    old_database(db).close()
     with pytest.raises(StoreError, match="older watcher"):
         Store.open_readonly(db)
     Store.open(db).close()  # a writing command upgrades it

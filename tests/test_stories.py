@@ -55,6 +55,26 @@ def sources(server: LocalServer) -> str:
     )
 
 
+def moniteur_watcher(tmp_path: Path, server: LocalServer) -> Watcher:
+    """A watcher of one Moniteur summary (baseline done); publish with :func:`publish`."""
+    mb_base = server.url("/cgi/summary.pl?language=fr")
+    day = today()
+    server.serve(day_url(mb_base, day)[len(server.base):], synthetic.moniteur_summary(day.isoformat(), {synthetic.MB_OTHER: [("2026000001", "SPF", "Arrêté")]}))
+    w = Watcher(tmp_path, server, f'[[source]]\nid = "mb"\nkind = "moniteur"\nurl = "{mb_base}"\n', topics=TOPICS)
+    w.check()
+    return w
+
+
+def publish(server: LocalServer, laws: list[tuple[str, str, list[str]]]) -> None:
+    """Today's summary lists these laws [(numac, title, body lines)], each with its publication page."""
+    day = today()
+    mb_base = server.url("/cgi/summary.pl?language=fr")
+    server.serve(day_url(mb_base, day)[len(server.base):], synthetic.moniteur_summary(day.isoformat(), {synthetic.MB_LEGISLATIVE: [(n, "SPF", t) for n, t, _ in laws]}))
+    for n, t, body in laws:
+        server.serve(f"/cgi/article.pl?language=fr&sum_date={day.isoformat()}&lg_txt=f&caller=sum&s_editie=1&{n}=1&numac_search={n}&view_numac=",
+                     synthetic.moniteur_publication(n, t, body))
+
+
 def test_one_event_followed_from_bill_to_consolidation(tmp_path: Path, server: LocalServer, smtp: Smtp) -> None:  # noqa: F811
     mb_base = server.url("/cgi/summary.pl?language=fr")
     day = today()
@@ -121,17 +141,9 @@ def test_one_event_followed_from_bill_to_consolidation(tmp_path: Path, server: L
 
 
 def test_unrelated_laws_of_one_day_stay_apart_and_a_link_can_be_undone(tmp_path: Path, server: LocalServer) -> None:
-    mb_base = server.url("/cgi/summary.pl?language=fr")
-    day = today()
-    server.serve(day_url(mb_base, day)[len(server.base):], synthetic.moniteur_summary(day.isoformat(), {synthetic.MB_OTHER: [("2026000001", "SPF", "Arrêté")]}))
-    w = Watcher(tmp_path, server, f'[[source]]\nid = "mb"\nkind = "moniteur"\nurl = "{mb_base}"\n', topics=TOPICS)
-    w.check()
-    laws = [("2026009991", "15 OCTOBRE 2026. - Loi relative au secret professionnel des avocats", "Dans l'article 458bis du Code pénal, les mots sont supprimés."),
-            ("2026009992", "15 OCTOBRE 2026. - Loi modifiant le Code pénal", "Dans l'article 458 du Code pénal, le mot est remplacé.")]
-    server.serve(day_url(mb_base, day)[len(server.base):], synthetic.moniteur_summary(day.isoformat(), {synthetic.MB_LEGISLATIVE: [(n, "SPF Justice", t) for n, t, _ in laws]}))
-    for n, t, body in laws:
-        server.serve(f"/cgi/article.pl?language=fr&sum_date={day.isoformat()}&lg_txt=f&caller=sum&s_editie=1&{n}=1&numac_search={n}&view_numac=",
-                     synthetic.moniteur_publication(n, t, [body]))
+    w = moniteur_watcher(tmp_path, server)
+    publish(server, [("2026009991", "15 OCTOBRE 2026. - Loi relative au secret professionnel des avocats", ["Dans l'article 458bis du Code pénal, les mots sont supprimés."]),
+                     ("2026009992", "15 OCTOBRE 2026. - Loi modifiant le Code pénal", ["Dans l'article 458 du Code pénal, le mot est remplacé."])])
     w.check()
     stories = [a["story"] for a in w.alerts()]
     assert len(stories) == 2 and len(set(stories)) == 2  # same day, same code, other articles: two stories
@@ -144,32 +156,17 @@ def test_unrelated_laws_of_one_day_stay_apart_and_a_link_can_be_undone(tmp_path:
 
 
 def test_numbered_articles_of_unnamed_laws_never_join_stories(tmp_path: Path, server: LocalServer) -> None:
-    mb_base = server.url("/cgi/summary.pl?language=fr")
-    day = today()
-    server.serve(day_url(mb_base, day)[len(server.base):], synthetic.moniteur_summary(day.isoformat(), {synthetic.MB_OTHER: [("2026000001", "SPF", "Arrêté")]}))
-    w = Watcher(tmp_path, server, f'[[source]]\nid = "mb"\nkind = "moniteur"\nurl = "{mb_base}"\n', topics=TOPICS)
-    w.check()
-    laws = [("2026009993", "15 OCTOBRE 2026. - Loi modifiant le Code pénal", ["Art. 2.", "Dans l'article 458 du Code pénal, le mot est remplacé."]),
-            ("2026009994", "15 OCTOBRE 2026. - Arrêté relatif au secret professionnel des CPAS", ["Art. 2.", "Le présent arrêté entre en vigueur.", "Art. 74 de la Constitution."])]
-    server.serve(day_url(mb_base, day)[len(server.base):], synthetic.moniteur_summary(day.isoformat(), {synthetic.MB_LEGISLATIVE: [(n, "SPF", t) for n, t, _ in laws]}))
-    for n, t, body in laws:
-        server.serve(f"/cgi/article.pl?language=fr&sum_date={day.isoformat()}&lg_txt=f&caller=sum&s_editie=1&{n}=1&numac_search={n}&view_numac=",
-                     synthetic.moniteur_publication(n, t, body))
+    w = moniteur_watcher(tmp_path, server)
+    publish(server, [("2026009993", "15 OCTOBRE 2026. - Loi modifiant le Code pénal", ["Art. 2.", "Dans l'article 458 du Code pénal, le mot est remplacé."]),
+                     ("2026009994", "15 OCTOBRE 2026. - Arrêté relatif au secret professionnel des CPAS", ["Art. 2.", "Le présent arrêté entre en vigueur.", "Art. 74 de la Constitution."])])
     w.check()
     stories = [a["story"] for a in w.alerts()]
     assert len(stories) == 2 and len(set(stories)) == 2
 
 
 def test_notes_survive_a_rebuild_and_the_latest_note_decides(tmp_path: Path, server: LocalServer) -> None:
-    mb_base = server.url("/cgi/summary.pl?language=fr")
-    day = today()
-    server.serve(day_url(mb_base, day)[len(server.base):], synthetic.moniteur_summary(day.isoformat(), {synthetic.MB_OTHER: [("2026000001", "SPF", "Arrêté")]}))
-    w = Watcher(tmp_path, server, f'[[source]]\nid = "mb"\nkind = "moniteur"\nurl = "{mb_base}"\n', topics=TOPICS)
-    w.check()
-    n, t = "2026009995", "15 OCTOBRE 2026. - Loi modifiant le Code pénal"
-    server.serve(day_url(mb_base, day)[len(server.base):], synthetic.moniteur_summary(day.isoformat(), {synthetic.MB_LEGISLATIVE: [(n, "SPF", t)]}))
-    server.serve(f"/cgi/article.pl?language=fr&sum_date={day.isoformat()}&lg_txt=f&caller=sum&s_editie=1&{n}=1&numac_search={n}&view_numac=",
-                 synthetic.moniteur_publication(n, t, ["Dans l'article 458 du Code pénal de 1867, le mot est remplacé."]))
+    w = moniteur_watcher(tmp_path, server)
+    publish(server, [("2026009995", "15 OCTOBRE 2026. - Loi modifiant le Code pénal", ["Dans l'article 458 du Code pénal de 1867, le mot est remplacé."])])
     w.check()
     (a,) = w.alerts()
     assert w("note", f"story:{a['story']}", "--status", "irrelevant", "--fr", "Hors sujet.").code == 0
