@@ -9,6 +9,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from markupsafe import Markup
+
 from .store import Alert
 from .text import isolate
 
@@ -31,8 +33,6 @@ def bidi_safe(value: Any) -> Any:
     """Jinja ``finalize`` for pages and mail: every string shown is bidi-isolated
     (a no-op unless it carries bidi controls); markup keeps its markup."""
     if isinstance(value, str):
-        from markupsafe import Markup
-
         isolated = isolate(value)
         if isolated is value:
             return value

@@ -73,6 +73,11 @@ def one_line(text: object) -> str:
     return " ".join(clean(str(text or "")).split())
 
 
+def has_bidi(text: str) -> bool:
+    """Whether ``text`` holds a bidi control (most text holds none)."""
+    return _BIDI.search(text) is not None
+
+
 def isolate(text: str) -> str:
     """``text`` wrapped in FSI … PDI when it holds bidi controls, so that they
     cannot reorder what surrounds it on a page or in a mail (PDI also closes

@@ -9,6 +9,7 @@ because mail clients drop ``<style>`` blocks.
 from __future__ import annotations
 
 from functools import lru_cache
+from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,7 @@ from markupsafe import Markup
 from ..config import Config
 from ..diff import Ops, render_html, render_text
 from ..present import bidi_safe, when
-from ..text import isolate, one_line
+from ..text import has_bidi, isolate, one_line
 from .digest import Content
 
 LABELS: dict[str, dict[str, str]] = {
@@ -90,9 +91,12 @@ def para(text: str, indent: int = INDENT, hang: int | None = None, extra: int = 
     first = " " * (indent + extra) if hang is None else ""
     rest = " " * ((hang if hang is not None else indent) + extra)
     out: list[str] = []
-    for paragraph in str(text).split("\n"):
+    text = str(text)
+    for paragraph in text.split("\n"):
         out.extend(_wrap(paragraph.split(), first, rest))
         first = rest
+    if not has_bidi(text):
+        return "\n".join(out)
     # A line break ends every bidi embedding in plain text: each line that
     # carries a bidi control is isolated on its own, after its indent.
     return "\n".join(_isolate_line(line) for line in out)
@@ -103,6 +107,9 @@ def _wrap(words: list[str], first: str, rest: str) -> list[str]:
     a digest of a thousand alerts wraps tens of thousands of lines)."""
     if not words:
         return [first.rstrip()]
+    whole = " ".join(words)
+    if len(first) + len(whole) <= WIDTH:  # most fields fit on one line
+        return [first + whole]
     lines: list[str] = []
     line, size = [first + words[0]], len(first) + len(words[0])
     for word in words[1:]:
@@ -174,29 +181,31 @@ def _view(config: Config, content: Content) -> dict[str, Any]:
     alerts = []
     for a in content.alerts:
         diff = a.diff
+        # Namespaces, not dicts: Jinja reads ``a.kind`` as an attribute first,
+        # and on a dict that lookup fails with an exception every time.
         alerts.append(
-            {
-                "kind": labels.get(a.kind, a.kind),
-                "raw_kind": a.kind,
-                "source": one_line(sources.get(a.source_id, a.source_id)),
-                "title": one_line(a.title),
-                "ref": one_line(a.ref),
-                "url": a.url if (a.url or "").startswith(("http://", "https://")) else "",
-                "published": a.published or "",
-                "detected": when(a.detected_at, tz),
-                "topics": ", ".join(names.get(t, t) for t in a.topics),
-                "matches": ", ".join(one_line(m) for m in a.matches),
-                "snippet": one_line(a.snippet),
-                "reason": one_line(a.reason.text(content.digest.language)),
-                "diff_text": render_text(diff, spaced=True) if diff and a.before else "",
-                "diff_html": html_diff(diff) if diff and a.before else "",
-                "new_text": one_line(a.after)[:600] if a.after and not a.before else "",
-                "story": _story_line(content, a.id, labels, tz),
-                "notes": [_note_line(n, content.digest.language, labels) for n in content.notes.get(a.id, [])],
-            }
+            SimpleNamespace(
+                kind=labels.get(a.kind, a.kind),
+                raw_kind=a.kind,
+                source=one_line(sources.get(a.source_id, a.source_id)),
+                title=one_line(a.title),
+                ref=one_line(a.ref),
+                url=a.url if (a.url or "").startswith(("http://", "https://")) else "",
+                published=a.published or "",
+                detected=when(a.detected_at, tz),
+                topics=", ".join(names.get(t, t) for t in a.topics),
+                matches=", ".join(one_line(m) for m in a.matches),
+                snippet=one_line(a.snippet),
+                reason=one_line(a.reason.text(content.digest.language)),
+                diff_text=render_text(diff, spaced=True) if diff and a.before else "",
+                diff_html=html_diff(diff) if diff and a.before else "",
+                new_text=one_line(a.after)[:600] if a.after and not a.before else "",
+                story=_story_line(content, a.id, labels, tz),
+                notes=[_note_line(n, content.digest.language, labels) for n in content.notes.get(a.id, [])],
+            )
         )
     return {
-        "l": labels,
+        "l": SimpleNamespace(**labels),
         "digest": content.digest,
         "alerts": alerts,
         "checked": content.checked,
