@@ -14,18 +14,20 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import click
 
 from . import __version__
-from .config import Config, load
 from .errors import ConfigError, LockedError, StoreError, WatcherError
-from .http import Http
-from .lock import exclusive
-from .present import alert_json, local, note_json
-from .store import Store
+
+# Commands import what they need when they run: `watcher --version`, `-h`
+# and the commands that never fetch or open the database start without
+# requests, sqlite-utils or the source adapters.
+if TYPE_CHECKING:
+    from .config import Config
+    from .http import Http
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -38,6 +40,7 @@ class State:
 
     @property
     def config(self) -> Config:
+        from .config import load
         if self._config is None:
             self._config = load(self.config_path)
         return self._config
@@ -75,6 +78,7 @@ def progress(total: int | None, label: str) -> Iterator[Callable[[], None]]:
 
 
 def make_http(config: Config, stop: threading.Event | None = None) -> Http:
+    from .http import Http
     return Http(config.settings, stop=stop)
 
 
@@ -124,7 +128,9 @@ def check(state: State, source_ids: tuple[str, ...]) -> None:
       watcher check
       watcher check code-penal-1867-fr cpas-bruxelles-fr
     """
+    from .lock import exclusive
     from .runner import check_parallel
+    from .store import Store
 
     config = state.config
     for sid in source_ids:
@@ -172,6 +178,7 @@ def run(state: State) -> None:
       watcher run
       watcher -q --config /etc/watcher/sources.toml run
     """
+    from .lock import exclusive
     from .scheduler import Runner
 
     config = state.config
@@ -198,6 +205,8 @@ def alerts(state: State, as_json: bool, source_id: str | None, since: str | None
       watcher alerts --since 2026-11-01
       watcher alerts --json --source code-penal-1867-fr
     """
+    from .present import alert_json
+    from .store import Store
     since_utc = _since(since, state.tz()) if since else None
     tz = state.tz()
     store = Store.open(state.db_path, create=False)
@@ -243,6 +252,8 @@ def status(state: State, as_json: bool) -> None:
       watcher status
       watcher status --json
     """
+    from .present import local
+    from .store import Store
     config = state.config
     tz = state.tz()
     from .outbox import refusals
@@ -401,6 +412,8 @@ def history(state: State, source_id: str, ref: str, as_json: bool) -> None:
       watcher history code-penal-1867-fr 458
     """
     from .diff import render_text, word_diff
+    from .present import local
+    from .store import Store
     from .text import normalize_ref
 
     state.config.source(source_id)
@@ -528,6 +541,8 @@ def story_show(state: State, story_id: int, as_json: bool) -> None:
     Example:
       watcher story show 3 --json
     """
+    from .present import local, note_json
+    from .store import Store
     tz = state.tz()
     store = Store.open(state.db_path, create=False)
     try:
@@ -567,6 +582,8 @@ def story_unlink(state: State, alert_id: int) -> None:
     Example:
       watcher story unlink 42
     """
+    from .lock import exclusive
+    from .store import Store
     from .stories import unlink
 
     with exclusive(state.db_path):
@@ -588,6 +605,8 @@ def story_rebuild(state: State) -> None:
     Example:
       watcher story rebuild
     """
+    from .lock import exclusive
+    from .store import Store
     from .stories import rebuild
 
     with exclusive(state.db_path):
@@ -618,7 +637,8 @@ def note(state: State, target: str, status: str, fr: str, nl: str, author: str) 
       watcher note 42 --status checked --fr "Change la portée de l'art. 458bis." --by "Juriste FCPAS"
       watcher note story:3 --status disputed --nl "Lees het advies van de Raad van State."
     """
-    from .store import utcnow
+    from .lock import exclusive
+    from .store import Store, utcnow
 
     story_id = alert_id = None
     if target.startswith("story:") and target[6:].isdigit():
@@ -662,7 +682,9 @@ def digest(state: State, digest_ids: tuple[str, ...], dry_run: bool, out_dir: Pa
       watcher digest
       watcher digest --dry-run --out /tmp/digests --force federation-fr
     """
+    from .lock import exclusive
     from .notify.run import send_due
+    from .store import Store
 
     config = state.config
     chosen = [config.digest(i) for i in digest_ids] if digest_ids else list(config.digests)
@@ -700,6 +722,7 @@ def serve(state: State, host: str, port: int, threads: int) -> None:
     """
     from waitress import serve as waitress_serve
 
+    from .store import Store
     from .web.app import create_app
 
     config = state.config
