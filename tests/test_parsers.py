@@ -142,7 +142,7 @@ def test_chamber_dossier(
 
 def test_chamber_recent_documents() -> None:
     rows = parse_recent(recording(RECENT), RECENT_URL)
-    assert (len(rows), len({r.dossier for r in rows})) == (68, 49)
+    assert (len(rows), len({r.dossier for r in rows})) == (69, 49)  # 55K3436 lists 006 and 007 on one row
     assert rows[0] == Listed(
         dossier="55K2657",
         legislature="55",
@@ -166,13 +166,14 @@ def test_chamber_recent_documents() -> None:
     assert all(r.title and r.doc_type and r.subdoc.startswith(r.dossier) for r in rows)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parser bug: of a row listing two sub-documents (55K3436: 006, 007) only the first is kept",
-)
 def test_chamber_recent_row_with_two_subdocuments() -> None:
+    """55K3436 lists 006 (report) and 007 (adopted text) on one row: both are kept, each with its own type."""
     rows = parse_recent(recording(RECENT), RECENT_URL)
-    assert {"55K3436006", "55K3436007"} <= {r.subdoc for r in rows}
+    by_sub = {r.subdoc: r for r in rows if r.dossier == "55K3436"}
+    assert {"55K3436006", "55K3436007", "55K3436008", "55K3436009"} <= set(by_sub)
+    assert (by_sub["55K3436006"].date, by_sub["55K3436006"].doc_type) == ("2023-07-17", "RAPPORT")
+    assert (by_sub["55K3436007"].date, by_sub["55K3436007"].doc_type) == ("2023-07-17", "TEXTE ADOPTE")
+    assert by_sub["55K3436007"].title == by_sub["55K3436006"].title
 
 
 # --- Chamber: written questions, open-data API ----------------------------------------------------------

@@ -92,24 +92,26 @@ def parse_recent(data: bytes, url: str) -> list[Listed]:
         cells = tr.find_all("td")
         body = cells[-1] if len(cells) > 1 else tr
         strings = list(body.stripped_strings)
-        sub = body.find("a", href=_SUBDOC)
-        sub_m = _SUBDOC.search(str(sub["href"])) if sub else None
-        # "Title.<br> <A …>003</A>  Date  : 17/08/2023 AVIS DU CONSEIL D'ETAT"
+        # "Title.<br> <A …>003</A>  Date  : 17/08/2023 AVIS DU CONSEIL D'ETAT<br>"
+        # and, when one day brought several, more "<A …>004</A> Date …" on the
+        # same row: one Listed per sub-document.
         title = collapse(strings[0]) if strings else ""
-        tail = collapse(str(sub.next_sibling)) if sub is not None and isinstance(sub.next_sibling, str) else ""
-        doc_type = collapse(_DATE.sub("", re.sub(r"^(?:Date|Datum)\s*:?", "", tail)))
-        rows.append(
-            Listed(
-                dossier=f"{legislature}K{int(number):04d}",
-                legislature=legislature,
-                number=number,
-                title=title,
-                url=urljoin(url, str(link["href"])),
-                subdoc=sub_m.group(1) if sub_m else "",
-                date=_iso(tail),
-                doc_type=doc_type,
+        for sub in body.find_all("a", href=_SUBDOC) or [None]:
+            sub_m = _SUBDOC.search(str(sub["href"])) if sub is not None else None
+            tail = collapse(str(sub.next_sibling)) if sub is not None and isinstance(sub.next_sibling, str) else ""
+            doc_type = collapse(_DATE.sub("", re.sub(r"^(?:Date|Datum)\s*:?", "", tail)))
+            rows.append(
+                Listed(
+                    dossier=f"{legislature}K{int(number):04d}",
+                    legislature=legislature,
+                    number=number,
+                    title=title,
+                    url=urljoin(url, str(link["href"])),
+                    subdoc=sub_m.group(1) if sub_m else "",
+                    date=_iso(tail),
+                    doc_type=doc_type,
+                )
             )
-        )
     if not rows:
         raise ParseError("no dossier rows (flwbn.cfm links) on the recent-documents page")
     return rows
