@@ -212,7 +212,9 @@ def alerts(state: State, as_json: bool, source_id: str | None, since: str | None
     store = Store.open(state.db_path, create=False)
     try:
         rows = store.alerts(source_id=source_id, since=since_utc)
-        objs = [alert_json(r, tz, story=store.story_of(r.id), notes=store.notes_for(r.id)) for r in rows]
+        ids = [r.id for r in rows]
+        stories, notes = store.stories_of(ids), store.notes_for_many(ids)
+        objs = [alert_json(r, tz, story=stories.get(r.id), notes=notes.get(r.id, ())) for r in rows]
     finally:
         store.close()
     if as_json:

@@ -46,13 +46,19 @@ def digest_start(store: Store, digest: Digest, now_utc: datetime, *, record: boo
     """When this digest began (fixed the first time it is seen, unless
     ``record`` is false, as in a dry run): one period before that moment, so
     the first digest carries the latest news."""
-    row = store.db.execute("SELECT start FROM digests WHERE id = ?", [digest.id]).fetchone()
+    return channel_start(store, digest.id, now_utc - FIRST_PERIOD[digest.frequency], record=record)
+
+
+def channel_start(store: Store, key: str, start: datetime, *, record: bool = True) -> str:
+    """When a digest or a notify target began: ``start`` the first time it
+    is seen (kept, unless ``record`` is false), the kept moment after that."""
+    row = store.db.execute("SELECT start FROM digests WHERE id = ?", [key]).fetchone()
     if row:
         return str(row[0])
-    start = (now_utc - FIRST_PERIOD[digest.frequency]).isoformat(timespec="seconds")
+    first = start.isoformat(timespec="seconds")
     if record:
-        store.db.execute("INSERT OR IGNORE INTO digests (id, start) VALUES (?, ?)", [digest.id, start])
-    return start
+        store.db.execute("INSERT OR IGNORE INTO digests (id, start) VALUES (?, ?)", [key, first])
+    return first
 
 
 def pending(store: Store, digest: Channel, start: str, *, key: str | None = None, changes_only: bool = False) -> list[Alert]:
@@ -135,7 +141,7 @@ def refusals(store: Store, digest_id: str, window: int = 10) -> dict[str, int]:
     return dict(sorted(streak.items()))
 
 
-def reported_earlier(store: Store, digest_id: str, story_id: int, exclude: set[int]) -> list[tuple[str, str]]:
+def reported_earlier(store: Store, digest_id: str, story_id: int) -> list[tuple[str, str]]:
     """(step, sent_at) of the story's alerts this digest already carried."""
     rows = store.db.execute(
         "SELECT sa.step, max(s.sent_at) FROM story_alerts sa JOIN send_items i ON i.alert_id = sa.alert_id "

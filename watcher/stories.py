@@ -25,9 +25,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .matching import _references
+from .matching import _references, fold_map
 from .store import Alert, Store, utcnow
-from .text import fold, parse_date
+from .text import base_ref, fold, parse_date
 
 STEPS = ("filed", "amended", "adopted", "published", "in_force", "consolidated")
 
@@ -64,8 +64,11 @@ class Key:
     how: str  # how the link was made, for people
 
 
-def keys_of(store: Store, a: Alert, source_kind: str) -> list[Key]:
-    """The identities an alert carries, read from its pages."""
+Notes = tuple[tuple[str, ...], tuple[str, ...]]  # a Justel change's amendment notes (before, after)
+
+
+def keys_of(store: Store, a: Alert, source_kind: str, notes: Notes | None = None) -> list[Key]:
+    """The identities an alert carries, read from its pages (``notes``: :func:`_notes_of`, when already read)."""
     keys: list[Key] = []
     if source_kind == "chamber" and a.ref:
         keys.append(Key(f"dossier:{a.ref}", f"Chamber dossier {a.ref}"))
@@ -77,7 +80,8 @@ def keys_of(store: Store, a: Alert, source_kind: str) -> list[Key]:
             keys.append(Key(f"dossier:{dossier}", f"the publication cites the parliamentary documents {m.group(1)}-{m.group(2)}"))
         day = law_date(a.title)
         if day:
-            for ref in _references(fold(body)):
+            # fold_map keeps line breaks, by which _references knows a line's own "Art. 3." heading.
+            for ref in _references(fold_map(body)[0]):
                 fam = family(ref.law or "")
                 if fam == "other":
                     continue  # an article of no law we can name ("Art. 2.", "la Constitution") joins nothing
@@ -85,8 +89,9 @@ def keys_of(store: Store, a: Alert, source_kind: str) -> list[Key]:
                     keys.append(Key(f"amends:{day}:{fam}:{n}", f"the law of {day} cites art. {n} ({fam})"))
     elif source_kind == "justel" and a.ref and a.kind in ("changed", "added", "removed"):
         fam = family(a.title)
-        for day in new_amending_laws(store, a) if fam != "other" else []:
-            keys.append(Key(f"amends:{day}:{fam}:{a.ref.split('~')[0]}", f"Justel's amendment note names the law of {day}"))
+        if fam != "other":
+            for day in new_amending_laws(notes if notes is not None else _notes_of(store, a)):
+                keys.append(Key(f"amends:{day}:{fam}:{base_ref(a.ref)}", f"Justel's amendment note names the law of {day}"))
     return keys
 
 
@@ -96,7 +101,7 @@ def law_date(title: str) -> str | None:
     return parse_date(head) if head and len(head) < 40 else None
 
 
-def _notes_of(store: Store, a: Alert) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _notes_of(store: Store, a: Alert) -> Notes:
     """(notes before, notes after) the change an alert reports: the version
     first seen when the alert was raised and the one before it (so a later
     rebuild reads the same pair).  A removal made no new version: nothing."""
@@ -109,17 +114,17 @@ def _notes_of(store: Store, a: Alert) -> tuple[tuple[str, ...], tuple[str, ...]]
     return before, versions[-1].notes
 
 
-def new_amending_laws(store: Store, a: Alert) -> list[str]:
+def new_amending_laws(notes: Notes) -> list[str]:
     """The dates of the laws named by the amendment notes an article gained."""
-    before, after = _notes_of(store, a)
+    before, after = notes
     old = {m.group(1) for n in before for m in _NOTE_LAW.finditer(n)}
     return sorted({m.group(1) for n in after for m in _NOTE_LAW.finditer(n)} - old)
 
 
-def in_force_of(store: Store, a: Alert, source_kind: str) -> str | None:
+def in_force_of(a: Alert, source_kind: str, notes: Notes) -> str | None:
     """The entry into force a page states for this change, ISO, or None."""
     if source_kind == "justel":
-        before, after = _notes_of(store, a)
+        before, after = notes
         dates = [m.group(2) for n in after if n not in before for m in _NOTE.finditer(n)]
         return parse_date(dates[-1]) if dates else None
     if source_kind == "moniteur":
@@ -148,20 +153,24 @@ def link(store: Store, a: Alert, source_kind: str, *, consolidated: str | None =
     The alert also gets the dates its pages give: its entry into force, and
     for a Justel change the consolidation date (``consolidated``).
     """
-    in_force = in_force_of(store, a, source_kind)
+    # A Justel change's notes are read once here, for its date and its keys.
+    notes = _notes_of(store, a) if source_kind == "justel" else ((), ())
+    in_force = in_force_of(a, source_kind, notes)
     if source_kind == "justel" and consolidated is None:
         consolidated = a.consolidated
     store.set_alert_dates(a.id, in_force=in_force, consolidated=consolidated if source_kind == "justel" else None)
-    if store.story_of(a.id) is not None or store.is_unlinked(a.id):
-        return store.story_of(a.id)
-    keys = keys_of(store, a, source_kind)
+    current = store.story_of(a.id)
+    if current is not None or store.is_unlinked(a.id):
+        return current
+    keys = keys_of(store, a, source_kind, notes)
     if not keys:
         return None
     found = store.stories_with_keys([k.key for k in keys])
     story = found[0] if found else store.new_story(a.title or a.ref or "", utcnow())
     for other in found[1:]:
         store.merge_story(other, into=story)
-    how = "; ".join(dict.fromkeys(k.how for k in keys if k.key in store.story_keys(story))) or keys[0].how
+    existing = store.story_keys(story)
+    how = "; ".join(dict.fromkeys(k.how for k in keys if k.key in existing)) or keys[0].how
     for k in keys:
         store.add_story_key(story, k.key, k.how)
     store.add_story_alert(story, a.id, step_of(a, source_kind), how if found else "first step of the story", utcnow())

@@ -151,16 +151,18 @@ def build(
     for a in alerts:
         first.setdefault(story_of[a.id] or -a.id, a.id)
     alerts.sort(key=lambda a: (first[story_of[a.id] or -a.id], a.id))
+    lines: dict[int, StoryLine | None] = {}  # story id -> its line, read once per story
+    for sid in dict.fromkeys(s for s in story_of.values() if s is not None):
+        row = store.story(sid)
+        lines[sid] = None if row is None else StoryLine(
+            sid, row["title"], row["published"], row["in_force"], row["consolidated"],
+            tuple(reported_earlier(store, digest.id, sid)),
+        )
     stories: dict[int, StoryLine] = {}
-    ids = {a.id for a in alerts}
     for a in alerts:
-        sid = story_of[a.id]
-        row = store.story(sid) if sid is not None else None
-        if sid is not None and row is not None:
-            stories[a.id] = StoryLine(
-                sid, row["title"], row["published"], row["in_force"], row["consolidated"],
-                tuple(reported_earlier(store, digest.id, sid, ids)),
-            )
+        line = lines.get(story_of[a.id] or 0)
+        if line is not None:
+            stories[a.id] = line
     return Content(
         digest, alerts, checked, broken, since, now_utc.isoformat(timespec="seconds"), refusals(store, digest.id),
         stories, store.notes_for_many([a.id for a in alerts]),

@@ -16,7 +16,7 @@ import os
 from datetime import UTC, datetime
 
 from ..config import Config, Notify
-from ..outbox import begin_send, finish_send, pending
+from ..outbox import begin_send, channel_start, finish_send, pending
 from ..store import Alert, Store, utcnow
 from ..text import one_line
 
@@ -47,16 +47,6 @@ def message(a: Alert, n: Notify, archive_url: str) -> tuple[str, str]:
     return title, "\n".join(line for line in lines if line)
 
 
-def _start(store: Store, key: str) -> str:
-    """When a target began: alerts from then on (no backlog the day it is added)."""
-    row = store.db.execute("SELECT start FROM digests WHERE id = ?", [key]).fetchone()
-    if row:
-        return str(row[0])
-    start = datetime.now(UTC).isoformat(timespec="seconds")
-    store.db.execute("INSERT OR IGNORE INTO digests (id, start) VALUES (?, ?)", [key, start])
-    return start
-
-
 def _send(url: str, title: str, body: str) -> bool:
     import apprise
 
@@ -76,7 +66,7 @@ def send_notifications(store: Store, config: Config) -> int:
             log.warning("notify %s: the environment variable %s is not set; nothing sent", n.id, n.url_env)
             continue
         key = f"notify:{n.id}"
-        start = _start(store, key)
+        start = channel_start(store, key, datetime.now(UTC))  # from now on: no backlog the day it is added
         for a in pending(store, n, start, key=key, changes_only=True):
             title, body = message(a, n, config.settings.archive_url)
             send_id = begin_send(store, key, [a], start, f"<notify-{n.id}-{a.id}-{utcnow()}>")

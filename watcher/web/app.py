@@ -287,7 +287,7 @@ def _base_url() -> str:
 def feed_all() -> Response:
     arc = _archive()
     rows = queries.all_alerts(_store(), queries.Filters(), limit=feeds.SIZE)
-    notes = {r.id: _store().notes_for(r.id) for r in rows}
+    notes = _store().notes_for_many([r.id for r in rows])
     return feeds.response(feeds.atom(rows, _base_url(), "watcher", "feed.atom", arc.topics, arc.tz, notes=notes))
 
 
@@ -298,7 +298,7 @@ def feed_topic(topic_id: str) -> Response:
         abort(404)
     rows = queries.all_alerts(_store(), queries.Filters(topic=topic_id), limit=feeds.SIZE)
     title = f"watcher — {arc.topics[topic_id]}"
-    notes = {r.id: _store().notes_for(r.id) for r in rows}
+    notes = _store().notes_for_many([r.id for r in rows])
     return feeds.response(
         feeds.atom(rows, _base_url(), title, f"topics/{topic_id}/feed.atom", arc.topics, arc.tz, notes=notes)
     )
@@ -320,8 +320,9 @@ def api_alerts() -> Response:
         rows = queries.all_alerts(_store(), f, limit=max(1, min(int(limit_text), 5000)))
     except queries.BadInput as e:
         return _json_error(str(e))
-    store = _store()
-    return jsonify([alert_json(r, tz, story=store.story_of(r.id), notes=store.notes_for(r.id)) for r in reversed(rows)])
+    ids = [r.id for r in rows]
+    stories, notes = _store().stories_of(ids), _store().notes_for_many(ids)
+    return jsonify([alert_json(r, tz, story=stories.get(r.id), notes=notes.get(r.id, ())) for r in reversed(rows)])
 
 
 def _json_error(message: str, status: int = 400) -> Response:
