@@ -614,7 +614,7 @@ def story_rebuild(state: State) -> None:
     with exclusive(state.db_path):
         store = Store.open(state.db_path, create=False)
         try:
-            with progress(len(store.alerts()), "linking") as step:
+            with progress(store.count_alerts(), "linking") as step:
                 n = rebuild(store, step)
         finally:
             store.close()

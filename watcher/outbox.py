@@ -18,7 +18,9 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from .config import Digest
-from .store import Alert, Store, _pk, utcnow
+from .store import HEALTH_KINDS, Alert, Store, _pk, utcnow
+
+_HEALTH = ", ".join(f"'{k}'" for k in HEALTH_KINDS)  # constants, for SQL
 
 FIRST_PERIOD = {"immediate": timedelta(days=1), "daily": timedelta(days=1), "weekly": timedelta(days=7)}
 
@@ -75,11 +77,11 @@ def pending(store: Store, digest: Channel, start: str, *, key: str | None = None
     )
     args: list[Any] = [start, key or digest.id]
     if changes_only:
-        sql += " AND a.kind NOT IN ('source_broken', 'recovered')"
+        sql += f" AND a.kind NOT IN ({_HEALTH})"
     if digest.topics:
         # Topics filtered in SQL: only this digest's alerts are decoded.
         marks = ", ".join("?" for _ in digest.topics)
-        sql += f" AND (a.kind IN ('source_broken', 'recovered') OR EXISTS (SELECT 1 FROM json_each(a.topics) WHERE value IN ({marks})))"
+        sql += f" AND (a.kind IN ({_HEALTH}) OR EXISTS (SELECT 1 FROM json_each(a.topics) WHERE value IN ({marks})))"
         args.extend(digest.topics)
     return [Alert.from_row(r) for r in store.db.query(sql + " ORDER BY a.id", args)]
 

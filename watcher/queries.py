@@ -22,7 +22,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .errors import StoreError
-from .store import Alert, Document, Store, Version
+from .store import ALERT_KINDS, Alert, Document, Store, Version
 
 PAGE_SIZE = 25
 
@@ -245,9 +245,6 @@ def payload(store: Store, sha: str) -> bytes | None:
         return store.payload(sha)
     except (StoreError, zlib.error):  # unknown or unreadable: a 404, not a 500
         return None
-
-
-ALERT_KINDS = ("changed", "added", "removed", "new", "updated", "status", "source_broken", "recovered")
 
 
 def alert_kinds() -> list[str]:

@@ -350,6 +350,11 @@ MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
 """Ordered schema changes; append, never edit one that has shipped."""
 
 
+CHANGE_KINDS = ("changed", "added", "removed", "new", "updated", "status")  # something in a text changed
+HEALTH_KINDS = ("source_broken", "recovered")  # about a source, not a text
+ALERT_KINDS = CHANGE_KINDS + HEALTH_KINDS
+
+
 @dataclass(frozen=True)
 class Alert:
     """One alert as every reader sees it: CLI, digests, pages, feeds, export.
@@ -900,6 +905,9 @@ class Store:
 
     def clear_story_keys(self, story_id: int) -> None:
         self.db.execute("DELETE FROM story_keys WHERE story_id = ?", [story_id])
+
+    def count_alerts(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM alerts").fetchone()[0])
 
     def count_stories(self) -> int:
         return int(self.db.execute(

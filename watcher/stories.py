@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .matching import _references, fold_map
-from .store import Alert, Store, utcnow
+from .store import HEALTH_KINDS, Alert, Store, utcnow
 from .text import base_ref, fold, parse_date
 
 STEPS = ("filed", "amended", "adopted", "published", "in_force", "consolidated")
@@ -202,7 +202,7 @@ def rebuild(store: Store, on_alert: Callable[[], None] | None = None) -> int:
             if on_alert is not None:
                 on_alert()
             kind = kinds.get(a.source_id)
-            if kind and a.kind not in ("source_broken", "recovered"):
+            if kind and a.kind not in HEALTH_KINDS:
                 link(store, a, kind)
         for note_id, alert_ids in noted.items():
             story = next((s for s in (store.story_of(i) for i in alert_ids) if s is not None), None)

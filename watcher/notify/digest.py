@@ -14,7 +14,7 @@ from typing import Any
 from ..config import WEEKDAYS, Config, Digest
 from ..outbox import digest_start, last_sent, pending, refusals, reported_earlier
 from ..sources import kind
-from ..store import Alert, Store
+from ..store import CHANGE_KINDS, Alert, Store
 
 
 @dataclass
@@ -91,7 +91,6 @@ def is_due(store: Store, digest: Digest, now: datetime, has_alerts: bool) -> boo
     return has_alerts or digest.send_empty
 
 
-CHANGES = ("changed", "added", "removed", "new", "updated", "status")
 
 
 def checked_since(
@@ -100,7 +99,7 @@ def checked_since(
     """Sources checked since ``since`` with the provisions that did *not*
     change (a provision with a change in this digest is not "unchanged"; a
     source whose every provision changed is not listed), and broken ones."""
-    changed = {(a.source_id, a.ref) for a in alerts if a.kind in CHANGES}
+    changed = {(a.source_id, a.ref) for a in alerts if a.kind in CHANGE_KINDS}
     rows = {r["id"]: r for r in store.sources()}
     wanted = set(digest.topics)
     checked: list[Checked] = []

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from ..config import Config
 from ..diff import Ops, render_html, render_text
 from ..present import bidi_safe, when
+from ..store import HEALTH_KINDS
 from ..text import has_bidi, isolate, one_line
 from .digest import Content
 
@@ -136,7 +137,7 @@ def html_diff(ops: Ops, context: int = 25) -> Markup:
 
 def subject(config: Config, content: Content) -> str:
     labels = LABELS[content.digest.language]
-    n = len([a for a in content.alerts if a.kind not in ("source_broken", "recovered")])
+    n = len([a for a in content.alerts if a.kind not in HEALTH_KINDS])
     count = labels["subject_none"] if n == 0 else labels["subject_one"] if n == 1 else labels["subject_many"].format(n=n)
     names = {t.id: t.title or t.id for t in config.topics}
     topics: list[str] = []
