@@ -111,18 +111,21 @@ def apply_snapshot(
     when: str,
     evidence: Evidence,
     fingerprint: str,
+    row: dict[str, Any],
+    known: dict[str, Document],
 ) -> list[int]:
     """Store the watched articles of a good parse and raise the alerts they call for (their ids).
+
+    ``row`` and ``known`` are the source's row and documents as the check
+    read them before fetching (one check per source runs at a time).
 
     When the operator changed the source's selection since the last good
     parse, articles that were already on the page and merely enter or leave
     the selection are recorded silently: the law did not change.
     """
-    row = store.source(source.id) or {}
     baseline = not row.get("baseline_at")
     previous_refs = set(json.loads(row["refs"])) if row.get("refs") else set()
     reselected = bool(row.get("config_hash")) and row.get("config_hash") != fingerprint
-    known = store.documents(source.id)
     w = Writer(store, source, when, evidence)
     fetch_id, sha = evidence
 
@@ -192,9 +195,9 @@ def apply_stream(
     evidence: Evidence,
     fetch_ids: dict[str, int],
     baseline: bool,
+    known: dict[str, Document],
 ) -> list[int]:
     """Store the items of a pass: new matching items, text and status changes; the alerts' ids."""
-    known = store.documents(source.id)
     w = Writer(store, source, when, evidence)
     seen: set[str] = set()
     for doc in parsed.docs:

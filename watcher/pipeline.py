@@ -123,9 +123,9 @@ def check_source(
             return record_success(store, source, started, not_modified=True, state=ctx.state)
         default = (fetch_ids.get(main.sha256) if main and main.sha256 else None, main.sha256 if main else None)
         if snapshot:
-            raised = apply_snapshot(store, matcher, source, parsed, started, default, fingerprint)
+            raised = apply_snapshot(store, matcher, source, parsed, started, default, fingerprint, row, known)
         else:
-            raised = apply_stream(store, matcher, source, parsed, started, default, fetch_ids, ctx.baseline)
+            raised = apply_stream(store, matcher, source, parsed, started, default, fetch_ids, ctx.baseline, known)
         consolidated = parsed.facts.get("updated") if snapshot else None
         for alert_id in raised:
             a = store.alert(alert_id)
