@@ -78,6 +78,15 @@ def _source(url: str, extra: str) -> str:
     return f'[[source]]\nid = "news"\nkind = "page"\nurl = "{url}"\n{PAGE}{extra}\n'
 
 
+def _checked_twice(tmp_path: Path, server: LocalServer) -> tuple[str, Watcher]:
+    """The synthetic listing watched with TOPICS_A and checked twice (the second check a 304)."""
+    url = server.serve("/fr/publications", synthetic.listing(LISTING))
+    w = Watcher(tmp_path, server, _source(url, ""), topics=TOPICS_A)
+    w.check()
+    w.check()
+    return url, w
+
+
 def _conditional(server: LocalServer) -> list[bool]:
     return ["If-None-Match" in headers for path, headers in server.requests if path == "/fr/publications"]
 
@@ -85,10 +94,7 @@ def _conditional(server: LocalServer) -> list[bool]:
 def test_a_changed_selector_applies_on_the_next_check_even_when_the_server_says_304(
     tmp_path: Path, server: LocalServer
 ) -> None:
-    url = server.serve("/fr/publications", synthetic.listing(LISTING))
-    w = Watcher(tmp_path, server, _source(url, ""), topics=TOPICS_A)
-    w.check()
-    w.check()
+    url, w = _checked_twice(tmp_path, server)
     assert _conditional(server) == [False, True]  # the second check was a 304
     con = sqlite3.connect(w.db)
     assert con.execute("SELECT published FROM documents ORDER BY id").fetchall() == [(None,), (None,)]
@@ -105,10 +111,7 @@ def test_a_changed_selector_applies_on_the_next_check_even_when_the_server_says_
 def test_a_changed_topic_is_matched_on_the_next_check_even_when_the_server_says_304(
     tmp_path: Path, server: LocalServer
 ) -> None:
-    url = server.serve("/fr/publications", synthetic.listing(LISTING))
-    w = Watcher(tmp_path, server, _source(url, ""), topics=TOPICS_A)
-    w.check()
-    w.check()
+    url, w = _checked_twice(tmp_path, server)
     assert w.alerts() == []
     Watcher(tmp_path, server, _source(url, ""), topics=TOPICS_B)  # "secret professionnel" added
     w.check()
