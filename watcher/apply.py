@@ -71,8 +71,10 @@ class Writer:
         topics: tuple[str, ...],
         hits: TopicHits | None = None,
         evidence: Evidence | None = None,
+        versions: tuple[int | None, int | None] = (None, None),
     ) -> None:
-        """One alert about ``target`` (``id``, ``ref``, ``title``, ``url``, ``published``)."""
+        """One alert about ``target`` (``id``, ``ref``, ``title``, ``url``, ``published``);
+        ``versions`` are the stored versions ``before`` and ``after`` are the texts of."""
         fetch_id, sha = evidence or self.evidence
         alert_id = self.store.insert_alert(
             {
@@ -89,6 +91,8 @@ class Writer:
                 "snippet": hits.snippet if hits else "",
                 "before": before,
                 "after": after,
+                "before_version": versions[0],
+                "after_version": versions[1],
                 "diff": word_diff(before or "", after or "") if before != after else [],
                 "reason": reason,
                 "fetch_id": fetch_id,
@@ -129,11 +133,12 @@ def apply_snapshot(
     w = Writer(store, source, when, evidence)
     fetch_id, sha = evidence
 
-    def alert(kind: str, target: dict[str, Any], before: str | None, after: str | None, reason: Reason) -> None:
+    def alert(kind: str, target: dict[str, Any], before: str | None, after: str | None, reason: Reason,
+              versions: tuple[int | None, int | None]) -> None:
         if baseline:
             return
         hits = classify(matcher, after or before or "", source.topics)
-        w.alert(kind, target, before, after, reason, topics=source.topics, hits=hits)
+        w.alert(kind, target, before, after, reason, topics=source.topics, hits=hits, versions=versions)
 
     seen: set[str] = set()
     for doc in parsed.docs:
@@ -149,26 +154,28 @@ def apply_snapshot(
             doc_id = store.insert_document(
                 dict(meta, source_id=source.id, key=doc.key, ref=doc.ref, present=1, first_seen=when, last_seen=when)
             )
-            store.update_document(doc_id, current_version=w.version(doc_id, doc, fetch_id, sha))
+            version = w.version(doc_id, doc, fetch_id, sha)
+            store.update_document(doc_id, current_version=version)
             was_there = doc.ref in previous_refs
             if not (was_there and reselected):
                 code = "article_now_watched" if was_there else "article_new"
-                alert("added", dict(target, id=doc_id), None, doc.text, Reason(code, {"why": why}))
+                alert("added", dict(target, id=doc_id), None, doc.text, Reason(code, {"why": why}), (None, version))
             continue
         target["id"] = current.id
         if current.hash == text_hash(doc.text):
             store.touch_version(current.current_version or 0, when)
             store.update_document(current.id, last_seen=when, present=1, **meta)
             if not current.present:
-                alert("added", target, None, doc.text, Reason("article_watched_again", {"why": why}))
+                alert("added", target, None, doc.text, Reason("article_watched_again", {"why": why}),
+                      (None, current.current_version))
             continue
-        store.update_document(
-            current.id, current_version=w.version(current.id, doc, fetch_id, sha), last_seen=when, present=1, **meta
-        )
+        version = w.version(current.id, doc, fetch_id, sha)
+        store.update_document(current.id, current_version=version, last_seen=when, present=1, **meta)
+        pair = (current.current_version, version)
         if current.present:
-            alert("changed", target, current.text, doc.text, Reason("article_changed"))
+            alert("changed", target, current.text, doc.text, Reason("article_changed"), pair)
         else:
-            alert("added", target, current.text, doc.text, Reason("article_watched_again", {"why": why}))
+            alert("added", target, current.text, doc.text, Reason("article_watched_again", {"why": why}), pair)
 
     for key, current in known.items():
         if key in seen or not current.present:
@@ -180,9 +187,10 @@ def apply_snapshot(
                 continue
             # Show what the article says now: a rewording that drops the
             # watched phrase is exactly what readers need to see.
-            alert("removed", _target(current), current.text, now_text, Reason("article_deselected"))
+            alert("removed", _target(current), current.text, now_text, Reason("article_deselected"),
+                  (current.current_version, None))
         else:
-            alert("removed", _target(current), current.text, None, Reason("article_gone"))
+            alert("removed", _target(current), current.text, None, Reason("article_gone"), (current.current_version, None))
     return w.ids
 
 
@@ -219,10 +227,11 @@ def apply_stream(
                     tracked=int(tracked), topics=json.dumps(list(hits.topics)),
                 )
             )
-            store.update_document(doc_id, current_version=w.version(doc_id, doc, *ev))
+            version = w.version(doc_id, doc, *ev)
+            store.update_document(doc_id, current_version=version)
             if hits.topics and not baseline:
                 w.alert("new", dict(meta, id=doc_id, ref=doc.ref), None, doc.text, Reason("item_new"),
-                        topics=hits.topics, hits=hits, evidence=ev)
+                        topics=hits.topics, hits=hits, evidence=ev, versions=(None, version))
             continue
         topics = tuple(dict.fromkeys(current.topics + hits.topics))
         tracked = current.tracked or bool(hits.topics) or doc.track
@@ -239,11 +248,13 @@ def apply_stream(
             store.update_document(current.id, last_seen=when, present=1, tracked=1, topics=json.dumps(list(topics)))
             if not baseline:
                 w.alert("new", dict(meta, id=current.id, ref=doc.ref), None, doc.text, Reason("item_started_matching"),
-                        topics=hits.topics, hits=hits, evidence=ev)
+                        topics=hits.topics, hits=hits, evidence=ev, versions=(None, current.current_version))
             continue
+        version = w.version(current.id, doc, *ev)
+        pair = (current.current_version, version)
         store.update_document(
             current.id,
-            current_version=w.version(current.id, doc, *ev),
+            current_version=version,
             last_seen=when,
             present=1,
             tracked=int(tracked),
@@ -256,15 +267,15 @@ def apply_stream(
         if not current.tracked and hits.topics:
             # An item we stored earlier now touches a topic: it is news.
             w.alert("new", target, current.text, doc.text, Reason("item_started_matching"),
-                    topics=hits.topics, hits=hits, evidence=ev)
+                    topics=hits.topics, hits=hits, evidence=ev, versions=pair)
         elif status_changed or new_events:
             changes = []
             if status_changed:
                 changes.append(Reason("status_changed", {"before": current.status or "—", "after": doc.status or "—"}))
             changes.extend(Reason("event_new", {"event": e}) for e in new_events)
             w.alert("status", target, current.text, doc.text, Reason("item_status", {"changes": changes}),
-                    topics=topics, hits=hits, evidence=ev)
+                    topics=topics, hits=hits, evidence=ev, versions=pair)
         else:
             w.alert("updated", target, current.text, doc.text, Reason("item_changed"),
-                    topics=topics, hits=hits, evidence=ev)
+                    topics=topics, hits=hits, evidence=ev, versions=pair)
     return w.ids

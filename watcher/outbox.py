@@ -83,7 +83,7 @@ def pending(store: Store, digest: Channel, start: str, *, key: str | None = None
         marks = ", ".join("?" for _ in digest.topics)
         sql += f" AND (a.kind IN ({_HEALTH}) OR EXISTS (SELECT 1 FROM json_each(a.topics) WHERE value IN ({marks})))"
         args.extend(digest.topics)
-    return [Alert.from_row(r) for r in store.db.query(sql + " ORDER BY a.id", args)]
+    return store.alerts_from_rows(store.db.query(sql + " ORDER BY a.id", args))
 
 
 def begin_send(store: Store, digest: Channel | str, alerts: list[Alert], period_start: str, message_id: str) -> int:

@@ -10,8 +10,16 @@ Tables (see :data:`MIGRATIONS` for the exact schema):
 * ``fetches``: every fetch (URL, time, status, bytes, ETag, duration, error);
 * ``documents``: one per watched article, identity ``numac:language:ref``
   within a source, never the URL;
-* ``versions``: every distinct text of a document, with first and last seen;
-* ``alerts``: what people are told.
+* ``versions``: every distinct text of a document, with first and last seen.
+  A document's current text is stored whole; an older one is *packed*:
+  deflated with the next version's text as the dictionary (a reverse delta,
+  tens of bytes for a changed word), or alone every :data:`KEYFRAME`
+  versions, so reading any version inflates at most that many;
+* ``alerts``: what people are told.  Their before and after texts point to
+  versions (``before_version``, ``after_version``) instead of repeating them;
+* ``alerts_fts``, ``versions_fts``: contentless full-text indexes, written by
+  the store itself, and ``fts_terms``, every word they hold, so that a prefix
+  search becomes a few exact terms (see :mod:`watcher.queries`).
 
 All writes of one source's check happen inside one :meth:`Store.atomic`
 block, so a killed process leaves either all of a pass's work or none of it.
@@ -25,7 +33,7 @@ import json
 import sqlite3
 import sys
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,6 +72,32 @@ def utcnow() -> str:
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"  # accents folded: "electronique" finds "électronique"
+KEYFRAME = 16  # a packed version is never more than this many inflations from its text
+
+
+def pack(text: str, base: str | None) -> bytes:
+    """``text`` deflated (raw, level 9), with ``base`` as the dictionary when given."""
+    c = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, *([base.encode("utf-8")] if base else []))
+    return c.compress(text.encode("utf-8")) + c.flush()
+
+
+def unpack(blob: bytes, base: str | None) -> str:
+    d = zlib.decompressobj(-15, *([base.encode("utf-8")] if base else []))
+    return (d.decompress(blob) + d.flush()).decode("utf-8")
+
+
+def delta_run(bases: list[int | None]) -> int:
+    """How many older versions reach a text through this one: the leading
+    packed-as-delta rows of ``bases`` (newest first)."""
+    n = 0
+    for b in bases:
+        if b is None:
+            break
+        n += 1
+    return n
 
 
 def _m1_initial(db: sqlite_utils.Database) -> None:
@@ -214,9 +248,8 @@ def _m2_outbox(db: sqlite_utils.Database) -> None:
 def _m3_search(db: sqlite_utils.Database) -> None:
     # Full-text search for the archive, kept in step by triggers; accents
     # folded so "electronique" finds "électronique".
-    tokenize = "unicode61 remove_diacritics 2"
-    db.table("alerts").enable_fts(["title", "reason", "snippet", "before", "after"], create_triggers=True, tokenize=tokenize)
-    db.table("versions").enable_fts(["text"], create_triggers=True, tokenize=tokenize)
+    db.table("alerts").enable_fts(["title", "reason", "snippet", "before", "after"], create_triggers=True, tokenize=FTS_TOKENIZE)
+    db.table("versions").enable_fts(["text"], create_triggers=True, tokenize=FTS_TOKENIZE)
 
 
 def _m4_digest_start(db: sqlite_utils.Database) -> None:
@@ -335,6 +368,132 @@ def _m10_stories(db: sqlite_utils.Database) -> None:
     )
 
 
+ALERT_FTS_COLUMNS = ("title", "reason", "snippet", "before", "after")
+
+_SCHEMA_0011 = f"""
+    CREATE TABLE versions (
+        id INTEGER PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents(id),
+        hash TEXT,                              -- sha256 of the text; NULL once packed (it is the text's)
+        text TEXT,                              -- the whole text, while it is its document's current one
+        packed BLOB,                            -- else the text deflated (store.pack) …
+        base INTEGER REFERENCES versions(id) DEFERRABLE INITIALLY DEFERRED,  -- … with this version's text as dictionary (NULL: alone)
+        notes TEXT NOT NULL,                    -- JSON list
+        status TEXT,                            -- a dossier's or question's status
+        events TEXT,                            -- JSON list: sub-documents, answers
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        fetch_id INTEGER REFERENCES fetches(id),
+        sha256 TEXT REFERENCES payloads(sha256),
+        CHECK ((text IS NULL) != (packed IS NULL))
+    );
+    CREATE VIRTUAL TABLE versions_fts USING fts5(text, tokenize='{FTS_TOKENIZE}', content='', columnsize=0);
+    CREATE VIRTUAL TABLE alerts_fts USING fts5({", ".join(ALERT_FTS_COLUMNS)}, tokenize='{FTS_TOKENIZE}', content='', columnsize=0);
+    CREATE TABLE fts_terms (term TEXT PRIMARY KEY) WITHOUT ROWID;  -- every word of both indexes, folded
+"""
+
+
+def _m11_compact(db: sqlite_utils.Database) -> None:
+    # Each text once: versions packed as reverse deltas, alerts pointing to
+    # versions instead of repeating their texts, full-text indexes without a
+    # copy of what they index.  Every alert's before, after and diff read the
+    # same afterwards (tests/test_migrate_compact.py); VACUUM follows.
+    for table in ("alerts", "versions"):
+        for trigger in ("ai", "ad", "au"):
+            db.execute(f"DROP TRIGGER IF EXISTS [{table}_{trigger}]")
+        db.execute(f"DROP TABLE IF EXISTS [{table}_fts]")
+    db.execute("ALTER TABLE versions RENAME TO versions_0010")
+    db.execute("CREATE INDEX versions_0010_hash ON versions_0010(document_id, hash)")
+    db.executescript(_SCHEMA_0011)
+    current = {v for (v,) in db.execute("SELECT current_version FROM documents WHERE current_version IS NOT NULL")}
+    rows = db.execute(
+        "SELECT id, document_id, hash, text, notes, status, events, first_seen, last_seen, fetch_id, sha256 "
+        "FROM versions_0010 ORDER BY document_id, id"
+    )
+    batch: list[tuple[Any, ...]] = []
+
+    def flush() -> None:
+        db.conn.executemany(
+            "INSERT INTO versions (id, document_id, hash, text, packed, base, notes, status, events, first_seen, "
+            "last_seen, fetch_id, sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [r[:-1] for r in batch],
+        )
+        db.conn.executemany("INSERT INTO versions_fts (rowid, text) VALUES (?, ?)", [(r[0], r[-1]) for r in batch])
+        batch.clear()
+
+    group: list[tuple[Any, ...]] = []
+
+    def pack_group() -> None:
+        # Oldest first, as they were written: each packed against the next
+        # one, alone after KEYFRAME - 1 deltas in a row.
+        run = 0
+        for i, (vid, doc, h, text, *rest) in enumerate(group):
+            following = group[i + 1][3] if i + 1 < len(group) else None
+            packed_hash = None if h == sha256(text.encode("utf-8")) else h
+            row: tuple[Any, ...]
+            if vid in current:
+                row = (vid, doc, h, text, None, None)
+            elif following is None or run >= KEYFRAME - 1:
+                row, run = (vid, doc, packed_hash, None, pack(text, None), None), 0
+            else:
+                row, run = (vid, doc, packed_hash, None, pack(text, following), group[i + 1][0]), run + 1
+            batch.append((*row, *rest, text))
+        group.clear()
+        if len(batch) >= 5000:
+            flush()
+
+    for r in rows:
+        if group and group[-1][1] != r[1]:
+            pack_group()
+        group.append(tuple(r))
+    if group:
+        pack_group()
+    flush()
+
+    db.executescript(
+        """
+        ALTER TABLE alerts ADD COLUMN before_version INTEGER REFERENCES versions(id);
+        ALTER TABLE alerts ADD COLUMN after_version INTEGER REFERENCES versions(id);
+        INSERT INTO alerts_fts (rowid, title, reason, snippet, before, after)
+            SELECT id, title, reason, snippet, before, after FROM alerts;
+        """
+    )
+    # An alert's texts become the versions holding them: the latest one
+    # seen by the time of the alert with exactly that text.
+    updates = []
+    for alert_id, doc, when, before, after in db.execute(
+        "SELECT id, document_id, detected_at, before, after FROM alerts WHERE document_id IS NOT NULL "
+        "AND (before IS NOT NULL OR after IS NOT NULL)"
+    ).fetchall():
+        ids = []
+        for text in (before, after):
+            found = None
+            if text is not None:
+                found = db.execute(
+                    "SELECT id FROM versions_0010 WHERE document_id = ? AND hash = ? AND text = ? "
+                    "ORDER BY first_seen <= ? DESC, id DESC LIMIT 1",
+                    [doc, sha256(text.encode("utf-8")), text, when],
+                ).fetchone() or db.execute(  # a version stored with another kind of hash
+                    "SELECT id FROM versions_0010 WHERE document_id = ? AND text = ? "
+                    "ORDER BY first_seen <= ? DESC, id DESC LIMIT 1",
+                    [doc, text, when],
+                ).fetchone()
+            ids.append(found[0] if found else None)
+        if ids != [None, None]:
+            updates.append((ids[0], ids[0], ids[1], ids[1], alert_id))
+    db.conn.executemany(
+        "UPDATE alerts SET before_version = ?, before = CASE WHEN ? IS NULL THEN before END, "
+        "after_version = ?, after = CASE WHEN ? IS NULL THEN after END WHERE id = ?",
+        updates,
+    )
+    db.execute("DROP TABLE versions_0010")
+    db.execute("CREATE INDEX versions_document ON versions(document_id, id)")
+    for table in ("alerts_fts", "versions_fts"):
+        db.execute(f"CREATE VIRTUAL TABLE temp.[{table}_terms] USING fts5vocab(main, [{table}], row)")
+        db.execute(f"INSERT OR IGNORE INTO fts_terms (term) SELECT term FROM temp.[{table}_terms]")
+        db.execute(f"DROP TABLE temp.[{table}_terms]")
+
+
 MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("0001_initial", _m1_initial),
     ("0002_outbox", _m2_outbox),
@@ -346,8 +505,11 @@ MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
     ("0008_pass_requests", _m8_pass_requests),
     ("0009_checks", _m9_checks),
     ("0010_stories", _m10_stories),
+    ("0011_compact", _m11_compact),
 )
 """Ordered schema changes; append, never edit one that has shipped."""
+
+_VACUUM_AFTER = {"0011_compact"}  # migrations that free much space: VACUUM once they are done
 
 
 CHANGE_KINDS = ("changed", "added", "removed", "new", "updated", "status")  # something in a text changed
@@ -486,7 +648,7 @@ class Version:
         return cls(
             id=row["id"],
             document_id=row["document_id"],
-            hash=row["hash"],
+            hash=row["hash"] or sha256(row["text"].encode("utf-8")),  # a packed version's is its text's
             text=row["text"],
             first_seen=row["first_seen"],
             last_seen=row["last_seen"],
@@ -510,6 +672,7 @@ class Store:
     def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
         self.db = db
         self.path = path
+        self._tokenizer = False  # temp.watcher_words made in this connection
 
     @classmethod
     def open_readonly(cls, path: str | Path) -> Store:
@@ -536,7 +699,9 @@ class Store:
             raise StoreError(f"{path}: cannot use database: {e}") from None
 
     @classmethod
-    def open(cls, path: str | Path, *, create: bool = True) -> Store:
+    def open(cls, path: str | Path, *, create: bool = True, until: str | None = None) -> Store:
+        """Open (and create, and upgrade) the database; ``until`` stops after
+        that migration, for tests and benchmarks that build an older one."""
         path = Path(path)
         if not create and not path.exists():
             raise StoreError(f"no database at {path} yet; run `watcher check` first")
@@ -557,7 +722,7 @@ class Store:
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA foreign_keys=ON")
             store = cls(db, path)
-            store._migrate()
+            store._migrate(until)
         except (sqlite3.DatabaseError, OSError) as e:
             raise StoreError(f"{path}: cannot use database: {e}") from None
         return store
@@ -565,7 +730,7 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
-    def _migrate(self) -> None:
+    def _migrate(self, until: str | None = None) -> None:
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
         )
@@ -576,7 +741,10 @@ class Store:
             raise StoreError(
                 f"{self.path}: made by a newer watcher (migrations {', '.join(sorted(unknown))}); upgrade watcher"
             )
+        vacuum = False
         for name, step in MIGRATIONS:
+            if until is not None and name > until:
+                break
             if name in done:
                 continue
             # BEGIN IMMEDIATE, then look again: another process (`watcher run`
@@ -587,6 +755,9 @@ class Store:
                     continue
                 step(self.db)
                 self.db.execute("INSERT INTO _migrations VALUES (?, ?)", [name, utcnow()])
+                vacuum = vacuum or name in _VACUUM_AFTER
+        if vacuum:
+            self.db.execute("VACUUM")  # outside the migration's transaction, as VACUUM must be
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[None]:
@@ -711,7 +882,14 @@ class Store:
             "LEFT JOIN versions v ON v.id = d.current_version WHERE d.source_id = ?",
             [source_id],
         )
-        return {r["key"]: Document.from_row(r) for r in rows}
+        docs = list(rows)
+        # A current version is stored whole; read it through version_texts
+        # should one ever be packed.
+        texts = self.version_texts(r["current_version"] for r in docs if r["current_version"] and r["text"] is None)
+        return {
+            r["key"]: Document.from_row(dict(r, text=texts[r["current_version"]]) if r["current_version"] in texts else r)
+            for r in docs
+        }
 
     def document(self, source_id: str, ref: str) -> Document | None:
         """The document a reader means by ``ref``: the present one, else the latest."""
@@ -745,8 +923,74 @@ class Store:
         self.db.table("documents").update(doc_id, values)
 
     def insert_version(self, values: dict[str, Any]) -> int:
+        """Store a document's new text, which the caller makes its current
+        version; the one it replaces is packed against it."""
         values = dict(values, notes=json.dumps(list(values.get("notes", ())), ensure_ascii=False))
-        return _pk(self.db.table("versions").insert(values).last_pk)
+        text: str = values["text"]
+        previous = self.db.execute(
+            "SELECT v.id, v.text FROM documents d JOIN versions v ON v.id = d.current_version WHERE d.id = ?",
+            [values["document_id"]],
+        ).fetchone()
+        version_id = _pk(self.db.table("versions").insert(values).last_pk)
+        self._index("versions_fts", version_id, {"text": text})
+        if previous and previous[1] is not None:
+            self._pack(previous[0], previous[1], values["document_id"], version_id, text)
+        return version_id
+
+    def _pack(self, version_id: int, text: str, document_id: int, newer_id: int, newer_text: str) -> None:
+        # A delta against the newer text, unless KEYFRAME - 1 older versions
+        # already reach their texts through this one: then it stands alone.
+        bases = [r[0] for r in self.db.execute(
+            "SELECT base FROM versions WHERE document_id = ? AND id < ? ORDER BY id DESC LIMIT ?",
+            [document_id, version_id, KEYFRAME],
+        )]
+        alone = delta_run(bases) >= KEYFRAME - 1
+        self.db.execute(
+            "UPDATE versions SET text = NULL, packed = ?, base = ?, hash = CASE WHEN hash = ? THEN NULL ELSE hash END "
+            "WHERE id = ?",
+            [pack(text, None if alone else newer_text), None if alone else newer_id,
+             sha256(text.encode("utf-8")), version_id],
+        )
+
+    def version_texts(self, ids: Iterable[int]) -> dict[int, str]:
+        """The texts of these versions, unpacking each delta chain once."""
+        rows: dict[int, tuple[str | None, bytes | None, int | None]] = {}
+        wanted = {i for i in ids if i is not None}
+        while wanted:
+            found = self.db.execute(
+                "SELECT id, text, packed, base FROM versions WHERE id IN (SELECT value FROM json_each(?))",
+                [json.dumps(sorted(wanted))],
+            ).fetchall()
+            for vid, text, packed, base in found:
+                rows[vid] = (text, packed, base)
+            wanted = {r[2] for r in rows.values() if r[0] is None and r[2] is not None and r[2] not in rows}
+        out: dict[int, str] = {}
+
+        def text_of(vid: int) -> str:
+            if vid not in out:
+                text, packed, base = rows[vid]
+                out[vid] = text if text is not None else unpack(packed or b"", None if base is None else text_of(base))
+            return out[vid]
+
+        for vid in list(rows):
+            text_of(vid)
+        return out
+
+    def _index(self, table: str, rowid: int, columns: dict[str, str | None]) -> None:
+        """Index a row's texts, and learn their words (see :mod:`watcher.queries`)."""
+        names = ", ".join(columns)
+        marks = ", ".join("?" for _ in columns)
+        self.db.execute(f"INSERT INTO {table} (rowid, {names}) VALUES (?, {marks})", [rowid, *columns.values()])
+        conn = self.db.conn
+        if not self._tokenizer:
+            # SQLite's own tokenizer, in this connection's temp schema: the
+            # words learnt are exactly the index's terms.
+            conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.watcher_words USING fts5(t, tokenize='{FTS_TOKENIZE}')")
+            conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.watcher_words_terms USING fts5vocab(temp, watcher_words, row)")
+            self._tokenizer = True
+        conn.execute("INSERT INTO temp.watcher_words (t) VALUES (?)", ["\n".join(v for v in columns.values() if v)])
+        conn.execute("INSERT OR IGNORE INTO fts_terms (term) SELECT term FROM temp.watcher_words_terms")
+        conn.execute("DELETE FROM temp.watcher_words")
 
     def touch_version(self, version_id: int, when: str) -> None:
         self.db.execute("UPDATE versions SET last_seen = ? WHERE id = ?", [when, version_id])
@@ -762,14 +1006,21 @@ class Store:
         )
 
     def versions(self, document_id: int) -> list[Version]:
-        return [
-            Version.from_row(r)
-            for r in self.db.query("SELECT * FROM versions WHERE document_id = ? ORDER BY id", [document_id])
-        ]
+        rows = list(self.db.query("SELECT * FROM versions WHERE document_id = ? ORDER BY id", [document_id]))
+        texts = self.version_texts(r["id"] for r in rows if r["text"] is None)
+        return [Version.from_row(dict(r, text=texts[r["id"]]) if r["text"] is None else r) for r in rows]
 
     def insert_alert(self, values: dict[str, Any]) -> int:
-        """Store an alert; ``values["reason"]`` is a :class:`Reason`."""
+        """Store an alert; ``values["reason"]`` is a :class:`Reason`.  A text
+        that is a version's (``before_version``, ``after_version``) is stored
+        as that version only."""
         values = dict(values)
+        texts = {"before": values.get("before"), "after": values.get("after")}
+        for side in ("before", "after"):
+            if values.get(f"{side}_version") is not None:
+                values[side] = None
+            else:
+                values.pop(f"{side}_version", None)
         reason: Reason = values.pop("reason")
         values["reason"] = reason.text("en")
         values["reason_code"] = reason.code
@@ -778,7 +1029,25 @@ class Store:
         values["matches"] = json.dumps(list(values.get("matches", ())), ensure_ascii=False)
         if values.get("diff") is not None:
             values["diff"] = json.dumps(values["diff"], ensure_ascii=False)
-        return _pk(self.db.table("alerts").insert(values).last_pk)
+        alert_id = _pk(self.db.table("alerts").insert(values).last_pk)
+        self._index("alerts_fts", alert_id, {
+            "title": values.get("title"), "reason": values["reason"], "snippet": values.get("snippet"), **texts,
+        })
+        return alert_id
+
+    def alerts_from_rows(self, rows: Iterable[dict[str, Any]]) -> list[Alert]:
+        """Decode alert rows (``alerts.*``), reading the versions their texts are."""
+        rows = list(rows)
+        texts = self.version_texts(
+            r[f"{side}_version"] for r in rows for side in ("before", "after") if r.get(f"{side}_version")
+        )
+        out = []
+        for r in rows:
+            for side in ("before", "after"):
+                if r.get(f"{side}_version") in texts and r.get(side) is None:
+                    r = dict(r, **{side: texts[r[f"{side}_version"]]})
+            out.append(Alert.from_row(r))
+        return out
 
     def alerts(self, *, source_id: str | None = None, since: str | None = None) -> list[Alert]:
         """Alerts, oldest first."""
@@ -790,7 +1059,7 @@ class Store:
             where.append("detected_at >= ?")
             params.append(since)
         sql = "SELECT * FROM alerts" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id"
-        return [Alert.from_row(r) for r in self.db.query(sql, params)]
+        return self.alerts_from_rows(self.db.query(sql, params))
 
     def alerts_where(self, where: str, args: list[Any], *, order: str = "id DESC", limit: int | None = None,
                      offset: int = 0) -> list[Alert]:
@@ -799,11 +1068,11 @@ class Store:
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             args = [*args, limit, offset]
-        return [Alert.from_row(r) for r in self.db.query(sql, args)]
+        return self.alerts_from_rows(self.db.query(sql, args))
 
     def alert(self, alert_id: int) -> Alert | None:
-        rows = list(self.db.query("SELECT * FROM alerts WHERE id = ?", [alert_id]))
-        return Alert.from_row(rows[0]) if rows else None
+        found = self.alerts_from_rows(self.db.query("SELECT * FROM alerts WHERE id = ?", [alert_id]))
+        return found[0] if found else None
 
     def record_check(self, source_id: str, at: str, ok: bool) -> None:
         self.db.execute("INSERT INTO checks (source_id, at, ok) VALUES (?, ?, ?)", [source_id, at, int(ok)])
@@ -926,7 +1195,8 @@ class Store:
             "instr('filed amended adopted published in_force consolidated', s.step), a.id",
             [story_id],
         )
-        return [(r["step"], r["how"], Alert.from_row(r)) for r in rows]
+        found = list(rows)
+        return [(r["step"], r["how"], a) for r, a in zip(found, self.alerts_from_rows(found), strict=True)]
 
     def stories(self, *, pending_consolidation: bool = False) -> list[dict[str, Any]]:
         where = " AND s.published IS NOT NULL AND s.consolidated IS NULL" if pending_consolidation else ""
