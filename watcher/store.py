@@ -89,6 +89,14 @@ def unpack(blob: bytes, base: str | None) -> str:
     return (d.decompress(blob) + d.flush()).decode("utf-8")
 
 
+def pack_diff(diff: str | None, before: str | None, after: str | None) -> bytes | None:
+    """An alert's diff (JSON) packed against its after, else before, text:
+    its unchanged runs are that text's words, so it shrinks to its changes."""
+    if not diff or diff == "[]":
+        return None
+    return pack(diff, after or before)
+
+
 def delta_run(bases: list[int | None]) -> int:
     """How many older versions reach a text through this one: the leading
     packed-as-delta rows of ``bases`` (newest first)."""
@@ -377,7 +385,7 @@ _SCHEMA_0011 = f"""
         hash TEXT,                              -- sha256 of the text; NULL once packed (it is the text's)
         text TEXT,                              -- the whole text, while it is its document's current one
         packed BLOB,                            -- else the text deflated (store.pack) …
-        base INTEGER REFERENCES versions(id) DEFERRABLE INITIALLY DEFERRED,  -- … with this version's text as dictionary (NULL: alone)
+        base INTEGER REFERENCES versions(id),   -- … with this version's text as dictionary (NULL: alone)
         notes TEXT NOT NULL,                    -- JSON list
         status TEXT,                            -- a dossier's or question's status
         events TEXT,                            -- JSON list: sub-documents, answers
@@ -425,8 +433,10 @@ def _m11_compact(db: sqlite_utils.Database) -> None:
 
     def pack_group() -> None:
         # Oldest first, as they were written: each packed against the next
-        # one, alone after KEYFRAME - 1 deltas in a row.
+        # one, alone after KEYFRAME - 1 deltas in a row.  Written newest
+        # first, so that each base exists when its deltas reference it.
         run = 0
+        rows_out: list[tuple[Any, ...]] = []
         for i, (vid, doc, h, text, *rest) in enumerate(group):
             following = group[i + 1][3] if i + 1 < len(group) else None
             packed_hash = None if h == sha256(text.encode("utf-8")) else h
@@ -437,7 +447,8 @@ def _m11_compact(db: sqlite_utils.Database) -> None:
                 row, run = (vid, doc, packed_hash, None, pack(text, None), None), 0
             else:
                 row, run = (vid, doc, packed_hash, None, pack(text, following), group[i + 1][0]), run + 1
-            batch.append((*row, *rest, text))
+            rows_out.append((*row, *rest, text))
+        batch.extend(reversed(rows_out))
         group.clear()
         if len(batch) >= 5000:
             flush()
@@ -454,6 +465,7 @@ def _m11_compact(db: sqlite_utils.Database) -> None:
         """
         ALTER TABLE alerts ADD COLUMN before_version INTEGER REFERENCES versions(id);
         ALTER TABLE alerts ADD COLUMN after_version INTEGER REFERENCES versions(id);
+        ALTER TABLE alerts ADD COLUMN diff_packed BLOB;  -- the diff, packed against the after (else before) text
         INSERT INTO alerts_fts (rowid, title, reason, snippet, before, after)
             SELECT id, title, reason, snippet, before, after FROM alerts;
         """
@@ -461,8 +473,8 @@ def _m11_compact(db: sqlite_utils.Database) -> None:
     # An alert's texts become the versions holding them: the latest one
     # seen by the time of the alert with exactly that text.
     updates = []
-    for alert_id, doc, when, before, after in db.execute(
-        "SELECT id, document_id, detected_at, before, after FROM alerts WHERE document_id IS NOT NULL "
+    for alert_id, doc, when, before, after, diff in db.execute(
+        "SELECT id, document_id, detected_at, before, after, diff FROM alerts WHERE document_id IS NOT NULL "
         "AND (before IS NOT NULL OR after IS NOT NULL)"
     ).fetchall():
         ids = []
@@ -480,10 +492,12 @@ def _m11_compact(db: sqlite_utils.Database) -> None:
                 ).fetchone()
             ids.append(found[0] if found else None)
         if ids != [None, None]:
-            updates.append((ids[0], ids[0], ids[1], ids[1], alert_id))
+            packed = pack_diff(diff, before, after)
+            updates.append((ids[0], ids[0], ids[1], ids[1], packed, packed, alert_id))
     db.conn.executemany(
         "UPDATE alerts SET before_version = ?, before = CASE WHEN ? IS NULL THEN before END, "
-        "after_version = ?, after = CASE WHEN ? IS NULL THEN after END WHERE id = ?",
+        "after_version = ?, after = CASE WHEN ? IS NULL THEN after END, "
+        "diff_packed = ?, diff = CASE WHEN ? IS NULL THEN diff END WHERE id = ?",
         updates,
     )
     db.execute("DROP TABLE versions_0010")
@@ -1029,6 +1043,9 @@ class Store:
         values["matches"] = json.dumps(list(values.get("matches", ())), ensure_ascii=False)
         if values.get("diff") is not None:
             values["diff"] = json.dumps(values["diff"], ensure_ascii=False)
+            values["diff_packed"] = pack_diff(values["diff"], texts["before"], texts["after"])
+            if values["diff_packed"] is not None:
+                values["diff"] = None
         alert_id = _pk(self.db.table("alerts").insert(values).last_pk)
         self._index("alerts_fts", alert_id, {
             "title": values.get("title"), "reason": values["reason"], "snippet": values.get("snippet"), **texts,
@@ -1046,6 +1063,8 @@ class Store:
             for side in ("before", "after"):
                 if r.get(f"{side}_version") in texts and r.get(side) is None:
                     r = dict(r, **{side: texts[r[f"{side}_version"]]})
+            if r.get("diff_packed") is not None:
+                r = dict(r, diff=unpack(r["diff_packed"], r.get("after") or r.get("before")))
             out.append(Alert.from_row(r))
         return out
 
