@@ -10,6 +10,7 @@ its database read-only: nothing here can write.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import re
 import sqlite3
@@ -120,9 +121,13 @@ def budget(store: Store, seconds: float = SEARCH_BUDGET) -> Iterator[None]:
 MAX_EXPANSION = 40  # a prefix standing for more terms than this is left to FTS5 as a prefix
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def fold(word: str) -> str:
     """A word as the index's tokenizer stores it: lower case, accents removed."""
-    return "".join(c for c in unicodedata.normalize("NFD", word.lower()) if not unicodedata.combining(c))
+    word = word.lower()
+    if word.isascii():  # most words: nothing to fold
+        return word
+    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
 
 
 def fts_query(q: str, store: Store | None = None) -> str:
@@ -281,21 +286,48 @@ def _search(store: Store, q: str, limit: int) -> dict[str, list[Any]]:
 _TOKEN = re.compile(r"[^\W_]+")
 
 
+@functools.lru_cache(maxsize=1)
+def _variants() -> dict[str, str]:
+    """Each ASCII letter with the Latin letters that fold to it ("e": "eéèêë…")."""
+    out: dict[str, str] = {}
+    for code in range(0xC0, 0x250):
+        folded = fold(chr(code))
+        if len(folded) == 1 and folded.isascii():
+            out[folded] = out.get(folded, folded) + chr(code)
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """A token starting with one of ``words`` (folded), matched in the text
+    as written: any case, any accent; group n is the n-th word."""
+    variants = _variants()
+
+    def letters(word: str) -> str:
+        return "".join(
+            (f"[{re.escape(variants[c])}]" if c in variants else re.escape(c)) + "[\u0300-\u036f]*" for c in word
+        )
+
+    return re.compile("(?<![^\\W_])(?:" + "|".join(f"({letters(w)})" for w in words) + ")", re.IGNORECASE)
+
+
 def excerpt(columns: list[str], words: list[str], size: int = 24) -> str:
     """Up to ``size`` words around the searched ones, marked \\x02 … \\x03,
     from the column holding the most of them (what FTS5's snippet() gave
     when the indexes kept a copy of their texts)."""
-    best: tuple[int, int, str, list[re.Match[str]], list[bool]] | None = None
+    pattern = _word_pattern(tuple(sorted({w for w in words if w}, key=len, reverse=True)))
+    best: tuple[int, int, str] | None = None
     for text in columns:
-        tokens = list(_TOKEN.finditer(text))
-        hits = [any(fold(t.group()).startswith(w) for w in words) for t in tokens]
-        found = {w for t, h in zip(tokens, hits, strict=True) if h for w in words if fold(t.group()).startswith(w)}
-        score = (len(found), sum(hits))
+        found = [m.lastindex for m in pattern.finditer(text)] if pattern.groups else []
+        score = (len(set(found)), len(found), text)
         if best is None or score[:2] > best[:2]:
-            best = (*score, text, tokens, hits)
-    if best is None or not best[3]:
+            best = score
+    if best is None or not _TOKEN.search(best[2]):
         return ""
-    _, _, text, tokens, hits = best
+    text = best[2]
+    tokens = list(_TOKEN.finditer(text))
+    starts = {m.start() for m in pattern.finditer(text)} if pattern.groups else set()
+    hits = [t.start() in starts for t in tokens]
     first = hits.index(True) if any(hits) else 0
     start = max(0, min(first - size // 4, len(tokens) - size))
     end = min(len(tokens), start + size)
