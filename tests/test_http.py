@@ -185,3 +185,17 @@ def test_a_stop_request_interrupts_a_politeness_wait(server: LocalServer) -> Non
     stop.set()
     with pytest.raises(Interrupted):
         http.get(url)  # would otherwise wait an hour
+
+
+def test_proxies_from_the_environment_are_still_used_and_no_proxy_honoured(server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment is read once per host now, not at every request: the
+    proxy a volunteer sets in HTTP_PROXY must still carry every request."""
+    server.serve("http://watcher.invalid/page", b"through the proxy")
+    server.serve("/direct", b"direct")
+    monkeypatch.setenv("HTTP_PROXY", server.base)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    http = Http(Settings(host_delay=0, retries=0, robots=False))
+    for _ in range(2):
+        assert http.get("http://watcher.invalid/page").content == b"through the proxy"
+    assert http.get(server.url("/direct")).content == b"direct"  # NO_PROXY: straight to the server
+    assert [p for p, _ in server.requests] == ["http://watcher.invalid/page"] * 2 + ["/direct"]

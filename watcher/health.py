@@ -49,9 +49,13 @@ def record_success(
     state: dict[str, Any],
     parsed: Parsed | None = None,
     snapshot: bool = False,
+    row: dict[str, Any] | None = None,
 ) -> CheckResult:
-    """A good pass: back to ``ok`` (with a ``recovered`` alert when it was broken)."""
-    row = store.source(source.id) or {}
+    """A good pass: back to ``ok`` (with a ``recovered`` alert when it was broken).
+
+    ``row`` is the source's row as the check read it, when it has it (one
+    check of a source runs at a time, so nothing else changed it since)."""
+    row = row if row is not None else (store.source(source.id) or {})
     alerts = 0
     if row.get("state") == "broken":
         store.insert_alert(

@@ -57,8 +57,7 @@ def check_source(
     now: Callable[[], str] = utcnow,
 ) -> CheckResult:
     """Run one check of ``source`` and record everything it learned."""
-    store.ensure_source(source.id, source.kind, source.url, source.title)
-    row = store.source(source.id) or {}
+    row = store.ensure_source(source.id, source.kind, source.url, source.title)
     fingerprint = config.fingerprint(source)
     declared = kind(source.kind)
     snapshot = declared.mode == "snapshot"
@@ -120,7 +119,7 @@ def check_source(
         main = next((c for c in ctx.captures if c.sha256), None)
         if parsed.not_modified:
             store.touch_present_documents(source.id, started)
-            return record_success(store, source, started, not_modified=True, state=ctx.state)
+            return record_success(store, source, started, not_modified=True, state=ctx.state, row=row)
         default = (fetch_ids.get(main.sha256) if main and main.sha256 else None, main.sha256 if main else None)
         if snapshot:
             raised = apply_snapshot(store, matcher, source, parsed, started, default, fingerprint, row, known)
@@ -134,7 +133,7 @@ def check_source(
         for url, (etag, modified, digest) in ctx.earned.items():
             store.save_validators(source.id, url, etag, modified, digest, fingerprint)
         result = record_success(
-            store, source, started, not_modified=False, parsed=parsed, state=ctx.state, snapshot=snapshot
+            store, source, started, not_modified=False, parsed=parsed, state=ctx.state, snapshot=snapshot, row=row
         )
         store.update_source(source.id, config_hash=fingerprint)
         return CheckResult(source.id, True, "ok", alerts=len(raised) + result.alerts)

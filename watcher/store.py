@@ -817,8 +817,15 @@ class Store:
         assert row is not None
         return row
 
+    def _rows(self, sql: str, args: list[Any]) -> list[dict[str, Any]]:
+        """Rows as dicts, for the queries every check runs: sqlite-utils'
+        query() wraps each in a savepoint, two more statements apiece."""
+        cursor = self.db.conn.execute(sql, args)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
     def source(self, source_id: str) -> dict[str, Any] | None:
-        rows = list(self.db.query("SELECT * FROM sources WHERE id = ?", [source_id]))
+        rows = self._rows("SELECT * FROM sources WHERE id = ?", [source_id])
         return rows[0] if rows else None
 
     def sources(self) -> list[dict[str, Any]]:
@@ -835,11 +842,8 @@ class Store:
     def validators(self, source_id: str, url: str, config_hash: str) -> Validators:
         """The ETag / Last-Modified to send, or none when the source's settings
         changed since (a 304 would then hide articles newly selected)."""
-        rows = list(
-            self.db.query(
-                "SELECT etag, last_modified, config_hash FROM http_cache WHERE source_id = ? AND url = ?",
-                [source_id, url],
-            )
+        rows = self._rows(
+            "SELECT etag, last_modified, config_hash FROM http_cache WHERE source_id = ? AND url = ?", [source_id, url]
         )
         if not rows or rows[0]["config_hash"] != config_hash:
             return Validators(None, None)
@@ -890,13 +894,12 @@ class Store:
 
     def documents(self, source_id: str) -> dict[str, Document]:
         """Documents of a source by key, each with its current version's hash and text."""
-        rows = self.db.query(
+        docs = self._rows(
             "SELECT d.*, v.hash AS hash, v.text AS text, v.status AS status, v.events AS events, "
             "v.first_seen AS changed_at FROM documents d "
             "LEFT JOIN versions v ON v.id = d.current_version WHERE d.source_id = ?",
             [source_id],
         )
-        docs = list(rows)
         # A current version is stored whole; read it through version_texts
         # should one ever be packed.
         texts = self.version_texts(r["current_version"] for r in docs if r["current_version"] and r["text"] is None)
