@@ -308,7 +308,16 @@ def _word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
             (f"[{re.escape(variants[c])}]" if c in variants else re.escape(c)) + "[\u0300-\u036f]*" for c in word
         )
 
-    return re.compile("(?<![^\\W_])(?:" + "|".join(f"({letters(w)})" for w in words) + ")", re.IGNORECASE)
+    # No look-behind for the token's start: a pattern that opens on its
+    # letters lets the engine skip to them; _at_token_start filters after.
+    return re.compile("|".join(f"({letters(w)})" for w in words), re.IGNORECASE)
+
+
+def _token_starts(pattern: re.Pattern[str], text: str) -> Iterator[re.Match[str]]:
+    for m in pattern.finditer(text):
+        i = m.start()
+        if i == 0 or not _TOKEN.match(text, i - 1, i):
+            yield m
 
 
 def excerpt(columns: list[str], words: list[str], size: int = 24) -> str:
@@ -318,7 +327,7 @@ def excerpt(columns: list[str], words: list[str], size: int = 24) -> str:
     pattern = _word_pattern(tuple(sorted({w for w in words if w}, key=len, reverse=True)))
     best: tuple[int, int, str] | None = None
     for text in columns:
-        found = [m.lastindex for m in pattern.finditer(text)] if pattern.groups else []
+        found = [m.lastindex for m in _token_starts(pattern, text)] if pattern.groups else []
         score = (len(set(found)), len(found), text)
         if best is None or score[:2] > best[:2]:
             best = score
@@ -326,7 +335,7 @@ def excerpt(columns: list[str], words: list[str], size: int = 24) -> str:
         return ""
     text = best[2]
     tokens = list(_TOKEN.finditer(text))
-    starts = {m.start() for m in pattern.finditer(text)} if pattern.groups else set()
+    starts = {m.start() for m in _token_starts(pattern, text)} if pattern.groups else set()
     hits = [t.start() in starts for t in tokens]
     first = hits.index(True) if any(hits) else 0
     start = max(0, min(first - size // 4, len(tokens) - size))
