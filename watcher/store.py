@@ -31,30 +31,17 @@ import contextlib
 import hashlib
 import json
 import sqlite3
-import sys
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
+from .db import Database
 from .errors import StoreError
 from .reasons import Reason, legacy_code
 from .text import clean_identity
-
-# sqlite-utils imports numpy and pandas when they are installed, for column
-# types watcher never writes: a fifth of a second at every start.  They are
-# kept out while it loads, and importable again afterwards.
-_SKIPPED = [name for name in ("numpy", "pandas") if name not in sys.modules]
-_MODULES = cast(dict[str, Any], sys.modules)  # None there means "not importable", the import system's own convention
-for _name in _SKIPPED:
-    _MODULES[_name] = None
-try:
-    import sqlite_utils
-finally:
-    for _name in _SKIPPED:
-        del sys.modules[_name]
 
 
 def _pk(value: Any) -> int:
@@ -108,7 +95,7 @@ def delta_run(bases: list[int | None]) -> int:
     return n
 
 
-def _m1_initial(db: sqlite_utils.Database) -> None:
+def _m1_initial(db: Database) -> None:
     db.executescript(
         """
         CREATE TABLE sources (
@@ -224,7 +211,7 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
     )
 
 
-def _m2_outbox(db: sqlite_utils.Database) -> None:
+def _m2_outbox(db: Database) -> None:
     db.executescript(
         """
         -- The digests' outbox: a send is written (state 'sending', with its
@@ -253,20 +240,23 @@ def _m2_outbox(db: sqlite_utils.Database) -> None:
     )
 
 
-def _m3_search(db: sqlite_utils.Database) -> None:
+def _m3_search(db: Database) -> None:
     # Full-text search for the archive, kept in step by triggers; accents
-    # folded so "electronique" finds "électronique".
-    db.table("alerts").enable_fts(["title", "reason", "snippet", "before", "after"], create_triggers=True, tokenize=FTS_TOKENIZE)
-    db.table("versions").enable_fts(["text"], create_triggers=True, tokenize=FTS_TOKENIZE)
+    # folded so "electronique" finds "électronique".  (0011 replaces both.)
+    import sqlite_utils  # what this migration was written with; only a new or old database runs it
+
+    fts = sqlite_utils.Database(db.conn)
+    fts.table("alerts").enable_fts(["title", "reason", "snippet", "before", "after"], create_triggers=True, tokenize=FTS_TOKENIZE)
+    fts.table("versions").enable_fts(["text"], create_triggers=True, tokenize=FTS_TOKENIZE)
 
 
-def _m4_digest_start(db: sqlite_utils.Database) -> None:
+def _m4_digest_start(db: Database) -> None:
     # When each [[digest]] began: its alerts are those detected since, so a
     # digest added after a year never mails the whole year.
     db.execute("CREATE TABLE digests (id TEXT PRIMARY KEY, start TEXT NOT NULL)")
 
 
-def _m5_reason_codes(db: sqlite_utils.Database) -> None:
+def _m5_reason_codes(db: Database) -> None:
     # Reasons become codes with parameters, rendered in each language by key;
     # ``reason`` keeps the English text.  Earlier rows get the code their
     # English text stands for, or "legacy" (shown as stored).
@@ -281,7 +271,7 @@ def _m5_reason_codes(db: sqlite_utils.Database) -> None:
         )
 
 
-def _m6_clean_identities(db: sqlite_utils.Database) -> None:
+def _m6_clean_identities(db: Database) -> None:
     # Identities are now cleaned at the door (no control or bidi characters):
     # a document stored under a raw guid is re-keyed to the clean one, so the
     # next pass knows it instead of raising it as new.  Where both exist, the
@@ -303,18 +293,18 @@ def _m6_clean_identities(db: sqlite_utils.Database) -> None:
         )
 
 
-def _m7_refused(db: sqlite_utils.Database) -> None:
+def _m7_refused(db: Database) -> None:
     # The recipients the SMTP server refused in each send (JSON list), so
     # that an address refused digest after digest is shown, not only logged.
     db.execute("ALTER TABLE sends ADD COLUMN refused TEXT")
 
 
-def _m8_pass_requests(db: sqlite_utils.Database) -> None:
+def _m8_pass_requests(db: Database) -> None:
     # What a source's last pass cost the sites: JSON {host: requests}.
     db.execute("ALTER TABLE sources ADD COLUMN pass_requests TEXT")
 
 
-def _m9_checks(db: sqlite_utils.Database) -> None:
+def _m9_checks(db: Database) -> None:
     # One row per check of a source, so that a digest can say "checked N
     # times, last on …" for the period it covers.
     db.executescript(
@@ -329,7 +319,7 @@ def _m9_checks(db: sqlite_utils.Database) -> None:
     )
 
 
-def _m10_stories(db: sqlite_utils.Database) -> None:
+def _m10_stories(db: Database) -> None:
     # Stories: one legislative event followed across sources (stories.py);
     # the three dates of a legal change on its alerts; a lawyer's notes.
     db.executescript(
@@ -401,7 +391,7 @@ _SCHEMA_0011 = f"""
 """
 
 
-def _m11_compact(db: sqlite_utils.Database) -> None:
+def _m11_compact(db: Database) -> None:
     # Each text once: versions packed as reverse deltas, alerts pointing to
     # versions instead of repeating their texts, full-text indexes without a
     # copy of what they index.  Every alert's before, after and diff read the
@@ -508,7 +498,7 @@ def _m11_compact(db: sqlite_utils.Database) -> None:
         db.execute(f"DROP TABLE temp.[{table}_terms]")
 
 
-MIGRATIONS: tuple[tuple[str, Callable[[sqlite_utils.Database], None]], ...] = (
+MIGRATIONS: tuple[tuple[str, Callable[[Database], None]], ...] = (
     ("0001_initial", _m1_initial),
     ("0002_outbox", _m2_outbox),
     ("0003_search", _m3_search),
@@ -683,7 +673,7 @@ class Validators:
 class Store:
     """The watcher database.  Open with :meth:`Store.open`."""
 
-    def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
+    def __init__(self, db: Database, path: Path) -> None:
         self.db = db
         self.path = path
         self._tokenizer = False  # temp.watcher_words made in this connection
@@ -708,7 +698,7 @@ class Store:
                 "run `watcher check` (or `watcher status`) once to upgrade it"
             )
         try:
-            return cls(sqlite_utils.Database(conn), path)
+            return cls(Database(conn), path)
         except sqlite3.DatabaseError as e:
             raise StoreError(f"{path}: cannot use database: {e}") from None
 
@@ -727,7 +717,7 @@ class Store:
             # No implicit transactions: every write is either a single
             # autocommitted statement or inside Store.atomic().
             conn.isolation_level = None
-            db = sqlite_utils.Database(conn)
+            db = Database(conn)
             db.execute("PRAGMA journal_mode=WAL")
             # WAL + synchronous=NORMAL never corrupts and survives a killed
             # process; a power cut may undo the last passes, which the next
