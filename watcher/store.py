@@ -84,6 +84,34 @@ def pack_diff(diff: str | None, before: str | None, after: str | None) -> bytes 
     return pack(diff, after or before)
 
 
+def decode_diff(diff: str | None) -> tuple[tuple[str, str], ...]:
+    return tuple((op, text) for op, text in json.loads(diff)) if diff else ()
+
+
+class _Memo:
+    """A bounded memo of things that never change once written (a
+    version's text, an alert's diff), by id, within one connection's life:
+    a digest run reads each alert again for every digest it is in."""
+
+    def __init__(self, budget: int = 8_000_000) -> None:
+        self.items: dict[int, Any] = {}
+        self.budget = budget
+        self.used = 0
+
+    def get(self, key: int) -> Any:
+        item = self.items.get(key)
+        return None if item is None else item[0]
+
+    def put(self, key: int, value: Any, size: int) -> None:
+        if size > self.budget // 8:
+            return
+        while self.used + size > self.budget and self.items:
+            old = next(iter(self.items))  # the oldest entry (dicts keep insertion order)
+            self.used -= self.items.pop(old)[1]
+        self.items[key] = (value, size)
+        self.used += size
+
+
 def delta_run(bases: list[int | None]) -> int:
     """How many older versions reach a text through this one: the leading
     packed-as-delta rows of ``bases`` (newest first)."""
@@ -552,7 +580,8 @@ class Alert:
     consolidated: str | None = None  # Justel's "mise à jour au" when the change was read
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Alert:
+    def from_row(cls, row: dict[str, Any], diff: tuple[tuple[str, str], ...] | None = None) -> Alert:
+        """``diff``: the decoded diff, when the caller has it already."""
         return cls(
             id=row["id"],
             kind=row["kind"],
@@ -568,7 +597,7 @@ class Alert:
             snippet=row.get("snippet") or "",
             before=row.get("before"),
             after=row.get("after"),
-            diff=tuple((op, text) for op, text in json.loads(row["diff"])) if row.get("diff") else (),
+            diff=diff if diff is not None else decode_diff(row.get("diff")),
             reason=Reason.stored(row.get("reason_code"), row.get("reason_params"), row.get("reason")),
             fetch_id=row.get("fetch_id"),
             sha256=row.get("sha256"),
@@ -677,6 +706,8 @@ class Store:
         self.db = db
         self.path = path
         self._tokenizer = False  # temp.watcher_words made in this connection
+        self._texts = _Memo()  # version id -> text
+        self._diffs = _Memo()  # alert id -> decoded diff
 
     @classmethod
     def open_readonly(cls, path: str | Path) -> Store:
@@ -962,7 +993,15 @@ class Store:
     def version_texts(self, ids: Iterable[int]) -> dict[int, str]:
         """The texts of these versions, unpacking each delta chain once."""
         rows: dict[int, tuple[str | None, bytes | None, int | None]] = {}
-        wanted = {i for i in ids if i is not None}
+        out: dict[int, str] = {}
+        wanted = set()
+        for i in ids:
+            if i is not None:
+                known = self._texts.get(i)
+                if known is None:
+                    wanted.add(i)
+                else:
+                    out[i] = known
         while wanted:
             found = self.db.execute(
                 "SELECT id, text, packed, base FROM versions WHERE id IN (SELECT value FROM json_each(?))",
@@ -971,12 +1010,17 @@ class Store:
             for vid, text, packed, base in found:
                 rows[vid] = (text, packed, base)
             wanted = {r[2] for r in rows.values() if r[0] is None and r[2] is not None and r[2] not in rows}
-        out: dict[int, str] = {}
+            for base in list(wanted):
+                known = self._texts.get(base)
+                if known is not None:
+                    out[base] = known
+                    wanted.discard(base)
 
         def text_of(vid: int) -> str:
             if vid not in out:
                 text, packed, base = rows[vid]
                 out[vid] = text if text is not None else unpack(packed or b"", None if base is None else text_of(base))
+                self._texts.put(vid, out[vid], len(out[vid]))
             return out[vid]
 
         for vid in list(rows):
@@ -1056,9 +1100,14 @@ class Store:
             for side in ("before", "after"):
                 if r.get(f"{side}_version") in texts and r.get(side) is None:
                     r = dict(r, **{side: texts[r[f"{side}_version"]]})
-            if r.get("diff_packed") is not None:
-                r = dict(r, diff=unpack(r["diff_packed"], r.get("after") or r.get("before")))
-            out.append(Alert.from_row(r))
+            diff = self._diffs.get(r["id"])
+            if diff is None:
+                raw = r.get("diff")
+                if r.get("diff_packed") is not None:
+                    raw = unpack(r["diff_packed"], r.get("after") or r.get("before"))
+                diff = decode_diff(raw)
+                self._diffs.put(r["id"], diff, len(raw or ""))
+            out.append(Alert.from_row(r, diff))
         return out
 
     def alerts(self, *, source_id: str | None = None, since: str | None = None) -> list[Alert]:
