@@ -19,14 +19,14 @@ from ..config import Config, Digest, Smtp
 from ..errors import SendError
 from ..text import one_line
 from .digest import Content
-from .render import render, subject
+from .render import Blocks, render, subject
 
 
-def message(config: Config, content: Content) -> EmailMessage:
+def message(config: Config, content: Content, blocks: Blocks | None = None) -> EmailMessage:
     assert config.smtp is not None
     digest = content.digest
     domain = config.smtp.from_.rsplit("@", 1)[1]
-    text, html = render(config, content)
+    text, html = render(config, content, blocks)
     msg = EmailMessage()
     msg["Subject"] = one_line(subject(config, content))
     msg["From"] = one_line(config.smtp.from_)

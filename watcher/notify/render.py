@@ -19,7 +19,7 @@ from markupsafe import Markup
 from ..config import Config
 from ..diff import Ops, render_html, render_text
 from ..present import bidi_safe, when
-from ..store import HEALTH_KINDS
+from ..store import HEALTH_KINDS, Alert
 from ..text import has_bidi, isolate, one_line
 from .digest import Content
 
@@ -174,39 +174,53 @@ def _note_line(n: dict[str, Any], lang: str, labels: dict[str, str]) -> str:
     return one_line(f"{labels['note']} ({status}{by}): {words}")
 
 
-def _view(config: Config, content: Content) -> dict[str, Any]:
+class _Block:
+    """An alert's block, rendered once: shown as it is, in text or HTML
+    (not a ``str``, so ``finalize`` leaves it alone: its fields were
+    isolated one by one when it was rendered)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __html__(self) -> str:
+        return self.text
+
+
+class Blocks:
+    """Alert blocks shared by the digests of one run: an alert goes to every
+    digest whose topics it touches, and its block reads the same in each
+    (same language, story line and notes), but for its number."""
+
+    def __init__(self) -> None:
+        self.views: dict[tuple[Any, ...], SimpleNamespace] = {}
+
+
+def _view(config: Config, content: Content, blocks: Blocks | None = None) -> dict[str, Any]:
     tz = ZoneInfo(config.settings.timezone)
-    labels = LABELS[content.digest.language]
+    lang = content.digest.language
+    labels = LABELS[lang]
+    l_ = SimpleNamespace(**labels)
     names = {t.id: t.title or t.id for t in config.topics}
     sources = {s.id: s.title or s.id for s in config.sources}
+    cache = blocks.views if blocks is not None else {}
     alerts = []
     for a in content.alerts:
-        diff = a.diff
-        # Namespaces, not dicts: Jinja reads ``a.kind`` as an attribute first,
-        # and on a dict that lookup fails with an exception every time.
-        alerts.append(
-            SimpleNamespace(
-                kind=labels.get(a.kind, a.kind),
-                raw_kind=a.kind,
-                source=one_line(sources.get(a.source_id, a.source_id)),
-                title=one_line(a.title),
-                ref=one_line(a.ref),
-                url=a.url if (a.url or "").startswith(("http://", "https://")) else "",
-                published=a.published or "",
-                detected=when(a.detected_at, tz),
-                topics=", ".join(names.get(t, t) for t in a.topics),
-                matches=", ".join(one_line(m) for m in a.matches),
-                snippet=one_line(a.snippet),
-                reason=one_line(a.reason.text(content.digest.language)),
-                diff_text=render_text(diff, spaced=True) if diff and a.before else "",
-                diff_html=html_diff(diff) if diff and a.before else "",
-                new_text=one_line(a.after)[:600] if a.after and not a.before else "",
-                story=_story_line(content, a.id, labels, tz),
-                notes=[_note_line(n, content.digest.language, labels) for n in content.notes.get(a.id, [])],
-            )
-        )
+        story = _story_line(content, a.id, labels, tz)
+        notes = [_note_line(n, lang, labels) for n in content.notes.get(a.id, [])]
+        key = (a.id, lang, story, tuple(notes))
+        view = cache.get(key)
+        if view is None:
+            view = cache[key] = _alert_view(a, labels, names, sources, tz, lang, story, notes)
+            view.text_block = _Block(_env().get_template("alert.txt").render(a=view, l=l_))
+            view.html_block = _Block(_env().get_template("alert.html").render(a=view, l=l_))
+        alerts.append(view)
     return {
-        "l": SimpleNamespace(**labels),
+        "l": l_,
         "digest": content.digest,
         "alerts": alerts,
         "checked": content.checked,
@@ -219,9 +233,35 @@ def _view(config: Config, content: Content) -> dict[str, Any]:
     }
 
 
-def render(config: Config, content: Content) -> tuple[str, str]:
-    """(plain text, HTML) of a digest."""
-    view = _view(config, content)
+def _alert_view(a: Alert, labels: dict[str, str], names: dict[str, str], sources: dict[str, str], tz: ZoneInfo,
+                lang: str, story: str, notes: list[str]) -> SimpleNamespace:
+    diff = a.diff
+    # A namespace, not a dict: Jinja reads ``a.kind`` as an attribute first,
+    # and on a dict that lookup fails with an exception every time.
+    return SimpleNamespace(
+        kind=labels.get(a.kind, a.kind),
+        raw_kind=a.kind,
+        source=one_line(sources.get(a.source_id, a.source_id)),
+        title=one_line(a.title),
+        ref=one_line(a.ref),
+        url=a.url if (a.url or "").startswith(("http://", "https://")) else "",
+        published=a.published or "",
+        detected=when(a.detected_at, tz),
+        topics=", ".join(names.get(t, t) for t in a.topics),
+        matches=", ".join(one_line(m) for m in a.matches),
+        snippet=one_line(a.snippet),
+        reason=one_line(a.reason.text(lang)),
+        diff_text=render_text(diff, spaced=True) if diff and a.before else "",
+        diff_html=html_diff(diff) if diff and a.before else "",
+        new_text=one_line(a.after)[:600] if a.after and not a.before else "",
+        story=story,
+        notes=notes,
+    )
+
+
+def render(config: Config, content: Content, blocks: Blocks | None = None) -> tuple[str, str]:
+    """(plain text, HTML) of a digest; ``blocks`` shares alert blocks between the digests of a run."""
+    view = _view(config, content, blocks)
     text = _env().get_template("digest.txt").render(view)
     html = _env().get_template("digest.html").render(view)
     return text, html

@@ -14,6 +14,7 @@ from ..errors import SendError
 from ..store import Store
 from . import digest as contents
 from .mailer import message, send, write_eml
+from .render import Blocks
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ def send_due(
     tz = ZoneInfo(config.settings.timezone)
     now_utc = datetime.now(UTC)
     results: list[Outcome] = []
+    blocks = Blocks()  # an alert in several digests is rendered once
     for d in digests:
         if only_immediate and d.frequency != "immediate":
             continue
@@ -55,7 +57,7 @@ def send_due(
         if not force and not contents.is_due(store, d, now_utc.astimezone(tz), has_alerts):
             results.append(Outcome(d.id, False, 0, "not due"))
             continue
-        msg = message(config, content)
+        msg = message(config, content, blocks)
         if dry_run:
             path = write_eml(out or Path("."), msg, d)
             results.append(Outcome(d.id, False, len(content.alerts), str(path)))
