@@ -20,10 +20,10 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 from urllib.robotparser import RobotFileParser
 
-import requests
 import urllib3.exceptions as urllib3_exc
 
 from . import __version__
+from ._requests import requests
 from .config import Settings
 from .errors import FetchError, Interrupted, TransientFetchError
 from .models import Fetched
