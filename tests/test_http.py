@@ -199,3 +199,15 @@ def test_proxies_from_the_environment_are_still_used_and_no_proxy_honoured(serve
         assert http.get("http://watcher.invalid/page").content == b"through the proxy"
     assert http.get(server.url("/direct")).content == b"direct"  # NO_PROXY: straight to the server
     assert [p for p, _ in server.requests] == ["http://watcher.invalid/page"] * 2 + ["/direct"]
+
+
+def test_requests_loads_without_its_character_detector_which_stays_importable() -> None:
+    """watcher decodes bytes itself; the detector requests would import costs 40 ms at every start."""
+    import subprocess
+    import sys
+
+    code = ("import sys, watcher.http; assert 'charset_normalizer' not in sys.modules, 'loaded'; "
+            "import charset_normalizer; print(charset_normalizer.__name__)")
+    out = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "charset_normalizer"
