@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .db import Database
 from .errors import StoreError
@@ -90,19 +90,20 @@ def decode_diff(diff: str | None) -> tuple[tuple[str, str], ...]:
 
 class _Memo:
     """A bounded memo of things that never change once written (a
-    version's text, an alert's diff), by id, within one connection's life:
-    a digest run reads each alert again for every digest it is in."""
+    version's text, an alert's diff, by id; an alert, by its whole row),
+    within one connection's life: a digest run reads each alert again for
+    every digest it is in."""
 
     def __init__(self, budget: int = 8_000_000) -> None:
-        self.items: dict[int, Any] = {}
+        self.items: dict[Any, Any] = {}
         self.budget = budget
         self.used = 0
 
-    def get(self, key: int) -> Any:
+    def get(self, key: Any) -> Any:
         item = self.items.get(key)
         return None if item is None else item[0]
 
-    def put(self, key: int, value: Any, size: int) -> None:
+    def put(self, key: Any, value: Any, size: int) -> None:
         if size > self.budget // 8:
             return
         while self.used + size > self.budget and self.items:
@@ -708,6 +709,7 @@ class Store:
         self._tokenizer = False  # temp.watcher_words made in this connection
         self._texts = _Memo()  # version id -> text
         self._diffs = _Memo()  # alert id -> decoded diff
+        self._alerts = _Memo()  # an alert row's values -> its Alert
 
     @classmethod
     def open_readonly(cls, path: str | Path) -> Store:
@@ -1090,8 +1092,25 @@ class Store:
         return alert_id
 
     def alerts_from_rows(self, rows: Iterable[dict[str, Any]]) -> list[Alert]:
-        """Decode alert rows (``alerts.*``), reading the versions their texts are."""
+        """Decode alert rows (``alerts.*``), reading the versions their texts are.
+
+        An alert read again with exactly the same row (a digest run reads
+        each alert once per digest it is in) is decoded once."""
         rows = list(rows)
+        keys = [tuple(r.values()) for r in rows]
+        known = [self._alerts.get(k) for k in keys]
+        if all(a is not None for a in known):
+            return cast(list[Alert], known)
+        fresh = iter(self._decode_alerts([r for r, a in zip(rows, known, strict=True) if a is None]))
+        out = []
+        for key, a in zip(keys, known, strict=True):
+            if a is None:
+                a = next(fresh)
+                self._alerts.put(key, a, sum(len(v) for v in key if isinstance(v, str | bytes)))
+            out.append(a)
+        return out
+
+    def _decode_alerts(self, rows: list[dict[str, Any]]) -> list[Alert]:
         texts = self.version_texts(
             r[f"{side}_version"] for r in rows for side in ("before", "after") if r.get(f"{side}_version")
         )
