@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import sqlite3
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -42,6 +43,8 @@ from .db import Database
 from .errors import StoreError
 from .reasons import Reason, legacy_code
 from .text import clean_identity
+
+log = logging.getLogger(__name__)
 
 
 def _pk(value: Any) -> int:
@@ -429,6 +432,10 @@ def _m11_compact(db: Database) -> None:
         for trigger in ("ai", "ad", "au"):
             db.execute(f"DROP TRIGGER IF EXISTS [{table}_{trigger}]")
         db.execute(f"DROP TABLE IF EXISTS [{table}_fts]")
+    count = db.execute("SELECT count(*) FROM versions").fetchone()[0]
+    if count > 10_000:
+        log.warning("migration 0011: packing %d versions, so that each text is stored once; "
+                    "this takes about a minute and a half per million", count)
     db.execute("ALTER TABLE versions RENAME TO versions_0010")
     db.execute("CREATE INDEX versions_0010_hash ON versions_0010(document_id, hash)")
     db.executescript(_SCHEMA_0011)
@@ -794,7 +801,14 @@ class Store:
                 self.db.execute("INSERT INTO _migrations VALUES (?, ?)", [name, utcnow()])
                 vacuum = vacuum or name in _VACUUM_AFTER
         if vacuum:
-            self.db.execute("VACUUM")  # outside the migration's transaction, as VACUUM must be
+            # Outside the migration's transaction, as VACUUM must be.  It needs
+            # as much free disk as the database: without it the space is
+            # simply not given back yet, and watcher goes on.
+            try:
+                self.db.execute("VACUUM")
+            except sqlite3.OperationalError as e:
+                log.warning("%s: migrated, but VACUUM failed (%s); the file keeps its old size until "
+                            "`sqlite3 %s VACUUM` succeeds", self.path, e, self.path)
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[None]:
