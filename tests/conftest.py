@@ -14,6 +14,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -27,6 +28,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(os.environ.get("WATCHER_FIXTURES", ROOT.parent / "shared" / "fixtures"))
 OWN = Path(__file__).resolve().parent / "data"
+# watcher keeps the CSS selectors soupsieve accepted in the user's cache
+# folder (watcher/keys.py); the tests, and the processes they start, use their own.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="watcher-test-cache-")
 
 
 def recording(relpath: str) -> bytes:

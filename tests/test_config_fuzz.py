@@ -166,3 +166,30 @@ def test_a_non_ascii_contact_is_sent_percent_encoded() -> None:
     ua = user_agent("équipe@fédération.example\r\nX: 1")
     ua.encode("latin-1")  # a header value requests can send
     assert "\r" not in ua and "\n" not in ua and "%C3%A9quipe" in ua
+
+
+def test_a_selector_accepted_once_is_not_compiled_again_and_a_bad_one_always_is(tmp_path: Path) -> None:
+    """Importing soupsieve and compiling selectors cost 0.4 s at every start:
+    a selector the installed soupsieve accepted is remembered in the cache
+    folder, and a refused one is never."""
+    import os
+    import subprocess
+    import sys
+
+    good = tmp_path / "good.toml"
+    good.write_text(SOURCE + 'link_selector = "a.title"\n', encoding="utf-8")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(SOURCE + 'link_selector = "a::after"\n', encoding="utf-8")
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))
+    code = ("import sys; from pathlib import Path; from watcher.config import load; "
+            "load(Path(sys.argv[1])); print('soupsieve' in sys.modules)")
+
+    def loads(cfg: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-c", code, str(cfg)], capture_output=True, text=True, env=env, timeout=60)
+
+    assert loads(good).stdout.strip() == "True"  # first time: compiled
+    assert loads(good).stdout.strip() == "False"  # then remembered
+    assert list((tmp_path / "cache" / "watcher").glob("css-selectors-*"))
+    for _ in range(2):
+        refused = loads(bad)
+        assert refused.returncode != 0 and 'key "link_selector"' in refused.stderr

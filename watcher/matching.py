@@ -20,6 +20,7 @@ not.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -122,7 +123,12 @@ class Matcher:
 
     def __init__(self, topics: tuple[Topic, ...] | list[Topic]) -> None:
         self.topics = list(topics)
-        self._compiled: list[_Topic] = [self._compile(t) for t in self.topics]
+
+    @functools.cached_property
+    def _compiled(self) -> list[_Topic]:
+        # On first use: a pass whose pages all answer 304 matches nothing,
+        # and compiling the default topics costs some 50 ms.
+        return [self._compile(t) for t in self.topics]
 
     @staticmethod
     def _compile(t: Topic) -> _Topic:
