@@ -340,7 +340,7 @@ _SCHEMA_0011 = f"""
         document_id INTEGER NOT NULL REFERENCES documents(id),
         hash TEXT,                              -- sha256 of the text; NULL once packed (it is the text's)
         text TEXT,                              -- the whole text, while it is its document's current one
-        packed BLOB,                            -- else the text deflated (store.pack) …
+        packed BLOB,                            -- else the text deflated (pack) …
         base INTEGER REFERENCES versions(id),   -- … with this version's text as dictionary (NULL: alone)
         notes TEXT NOT NULL,                    -- JSON list
         status TEXT,                            -- a dossier's or question's status
