@@ -211,3 +211,16 @@ def test_requests_loads_without_its_character_detector_which_stays_importable() 
     out = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "charset_normalizer"
+
+
+def test_a_redirect_to_another_host_reads_the_environment_for_that_host(server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment is read once per host, and again for a redirect's
+    target, as requests does: a NO_PROXY host redirecting outside goes
+    through the proxy."""
+    server.serve("/moved", b"", status=302, headers={"Location": "http://watcher.invalid/page"})
+    server.serve("http://watcher.invalid/page", b"through the proxy")
+    monkeypatch.setenv("HTTP_PROXY", server.base)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    http = Http(Settings(host_delay=0, retries=0, robots=False))
+    assert http.get(server.url("/moved")).content == b"through the proxy"
+    assert [p for p, _ in server.requests] == ["/moved", "http://watcher.invalid/page"]

@@ -144,3 +144,36 @@ def test_a_long_history_is_packed_in_bounded_chains_and_reads_back(tmp_path: Pat
     assert packed < sum(len(t) for _, t in written[:-1]) / 5  # deltas, not whole texts
     # the search's terms learnt every word, accents folded
     assert store.db.execute("SELECT 1 FROM fts_terms WHERE term = 'electronique'").fetchone()
+
+
+def test_a_rolled_back_check_leaves_no_stale_text_and_the_next_one_writes(tmp_path: Path) -> None:
+    """SQLite gives a rolled-back row's id to the next row: nothing read
+    inside the failed transaction may be remembered, and the temp tokenizer
+    the transaction made (and lost) is made again."""
+    import pytest
+
+    from watcher.reasons import Reason
+
+    store = Store.open(tmp_path / "w.db")
+    store.db.execute("INSERT INTO sources (id, kind, url, title) VALUES ('s', 'page', 'https://x/', 'S')")
+    doc = store.insert_document({"source_id": "s", "key": "k", "ref": "1", "first_seen": "t", "last_seen": "t"})
+
+    def write(text: str) -> int:
+        vid = store.insert_version({"document_id": doc, "hash": _h(text), "text": text, "notes": [],
+                                    "first_seen": "t", "last_seen": "t"})
+        store.update_document(doc, current_version=vid)
+        return store.insert_alert({"kind": "new", "source_id": "s", "document_id": doc, "ref": "1", "title": "t",
+                                   "detected_at": "t", "topics": [], "after": text, "after_version": vid,
+                                   "diff": [["+", text]], "reason": Reason("item_new")})
+
+    with pytest.raises(RuntimeError), store.atomic():
+        first = write("premier texte")
+        assert store.alert(first).after == "premier texte"  # type: ignore[union-attr]
+        raise RuntimeError("the check failed")
+    with store.atomic():
+        again = write("autre chose")
+    assert again == first  # the same id, given again
+    a = store.alert(again)
+    assert a is not None and a.after == "autre chose" and a.diff == (("+", "autre chose"),)
+    fresh = Store.open(tmp_path / "w.db").alert(again)
+    assert fresh == a

@@ -15,6 +15,7 @@ TEXTS = [
     "La secrétaire communale et l'Été électronique",
     "a_b secret_x, procureur du Roi",
     "Un texte sans rapport",
+    "άλφα και αλφαβητο, ёлка и елка, ΣΟΦΟΣ σοφός",
 ]
 
 
@@ -33,7 +34,8 @@ def _store(tmp_path: Path) -> Store:
 
 def test_an_expanded_prefix_finds_exactly_what_the_prefix_finds(tmp_path: Path) -> None:
     store = _store(tmp_path)
-    for q in ("secret", "SECR", "electroni", "été", "procureur secret", "a_b", "depositaire", "zzz", "s"):
+    for q in ("secret", "SECR", "electroni", "été", "procureur secret", "a_b", "depositaire", "zzz", "s",
+              "άλφα", "αλφα", "ёлка", "елка", "σοφοσ", "ΣΟΦΌΣ", "a_a"):
         expanded = queries.fts_query(q, store)
         plain = queries.fts_query(q)
         for table in ("alerts_fts", "versions_fts"):

@@ -22,6 +22,14 @@ try:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # RequestsDependencyWarning: no detector, on purpose
         import requests
+except ImportError:
+    # A requests that cannot do without a detector (before 2.32): load it as it is.
+    for _name in [m for m in sys.modules if m == "requests" or m.startswith("requests.")]:
+        del sys.modules[_name]
+    for _name in _SKIPPED:
+        del sys.modules[_name]
+    _SKIPPED = []
+    import requests
 finally:
     for _name in _SKIPPED:
         del sys.modules[_name]

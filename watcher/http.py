@@ -44,6 +44,41 @@ def user_agent(contact: str = "") -> str:
     return f"watcher/{__version__} (+{PROJECT_URL}{extra})"
 
 
+# requests' own methods, typed here (its stubs leave them untyped).
+_REBUILD_AUTH: Callable[..., None] = requests.Session.rebuild_auth
+_REBUILD_PROXIES: Callable[..., dict[str, str]] = requests.Session.rebuild_proxies
+
+
+class _Session(requests.Session):
+    """A session that reads the environment (proxies, .netrc) only when
+    following a redirect, as requests does for every request: :class:`Http`
+    hands each request what the environment says for its host, read once."""
+
+    _redirecting = threading.local()
+
+    @property
+    def trust_env(self) -> bool:
+        return bool(getattr(self._redirecting, "on", False))
+
+    @trust_env.setter
+    def trust_env(self, value: bool) -> None:
+        pass  # requests.Session sets it on; ours is on only inside a redirect
+
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
+        self._redirecting.on = True
+        try:
+            _REBUILD_AUTH(self, prepared_request, response)
+        finally:
+            self._redirecting.on = False
+
+    def rebuild_proxies(self, prepared_request: requests.PreparedRequest, proxies: Any) -> dict[str, str]:
+        self._redirecting.on = True
+        try:
+            return _REBUILD_PROXIES(self, prepared_request, proxies)
+        finally:
+            self._redirecting.on = False
+
+
 class Http:
     """A polite HTTP client shared by every source of one process.
 
@@ -63,14 +98,14 @@ class Http:
         stop: threading.Event | None = None,
     ) -> None:
         s = settings or Settings()
-        self.session = requests.Session()
+        self.session = _Session()
         self.session.headers["User-Agent"] = user_agent(s.contact)
         self.session.headers["Accept-Language"] = "fr, nl;q=0.9, en;q=0.5"
         self.session.max_redirects = MAX_REDIRECTS
         # requests reads proxies, the CA bundle and ~/.netrc from the
         # environment at every request (a millisecond each, most of an
-        # unchanged pass); they are read once per scheme and host instead.
-        self.session.trust_env = False
+        # unchanged pass); they are read once per scheme and host instead
+        # (and again for a redirect's target, by _Session).
         self._env: dict[str, dict[str, Any]] = {}
         self.timeout = s.timeout
         self.max_bytes = s.max_bytes

@@ -197,7 +197,7 @@ class _GoodSelectors:
                 if self._file is not None and self._file.exists():
                     digests = self._file.read_text(encoding="ascii").split()
                     self._known = set(digests)
-            except (OSError, UnicodeError):
+            except (OSError, UnicodeError, RuntimeError):  # RuntimeError: no home folder to be found
                 self._file = None
         return self._known
 

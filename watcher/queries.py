@@ -14,6 +14,7 @@ import functools
 import hashlib
 import re
 import sqlite3
+import threading
 import time
 import unicodedata
 import zlib
@@ -24,6 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .errors import StoreError
+from .migrations import FTS_TOKENIZE
 from .store import ALERT_KINDS, Alert, Document, Store, Version
 
 PAGE_SIZE = 25
@@ -145,9 +147,34 @@ def fts_query(q: str, store: Store | None = None) -> str:
     return " AND ".join(_expanded(store, w) if store is not None else f'"{w}"*' for w in words)
 
 
+@functools.lru_cache(maxsize=4096)
+def index_form(word: str) -> str | None:
+    """``word`` as the index stores it, by SQLite's own tokenizer (Python's
+    case and accent folding differs from it outside Latin letters); None
+    when it is not exactly one token ("a_b" is two)."""
+    with _TOKENIZER_LOCK:
+        conn = _tokenizer()
+        conn.execute("INSERT INTO w (rowid, t) VALUES (1, ?)", [word])
+        terms = [t for (t,) in conn.execute("SELECT term FROM v")]
+        conn.execute("DELETE FROM w")
+    return terms[0] if len(terms) == 1 else None
+
+
+_TOKENIZER_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
+def _tokenizer() -> sqlite3.Connection:
+    # An in-memory database: the archive's own connection is read-only.
+    conn = sqlite3.connect(":memory:", check_same_thread=False)
+    conn.execute(f"CREATE VIRTUAL TABLE w USING fts5(t, tokenize='{FTS_TOKENIZE}')")
+    conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(w, instance)")  # one row per token
+    return conn
+
+
 def _expanded(store: Store, word: str) -> str:
-    folded = fold(word)
-    if not folded.isalnum():  # "a_b" is two tokens to FTS5: left to it
+    folded = index_form(word)
+    if folded is None:  # "a_b" is two tokens to FTS5: left to it
         return f'"{word}"*'
     terms = [t for (t,) in store.db.execute(
         "SELECT term FROM fts_terms WHERE term >= ? AND term < ? ORDER BY term LIMIT ?",

@@ -83,8 +83,10 @@ class _Memo:
         item = self.items.get(key)
         return None if item is None else item[0]
 
-    def put(self, key: Any, value: Any, size: int) -> None:
-        if size > self.budget // 8:
+    def put(self, key: Any, value: Any, size: int, conn: sqlite3.Connection) -> None:
+        # What a transaction reads may yet be rolled back, and SQLite then
+        # gives the same ids to other rows: only committed rows are kept.
+        if size > self.budget // 8 or conn.in_transaction:
             return
         while self.used + size > self.budget and self.items:
             old = next(iter(self.items))  # the oldest entry (dicts keep insertion order)
@@ -256,7 +258,6 @@ class Store:
     def __init__(self, db: Database, path: Path) -> None:
         self.db = db
         self.path = path
-        self._tokenizer = False  # temp.watcher_words made in this connection
         self._texts = _Memo()  # version id -> text
         self._diffs = _Memo()  # alert id -> decoded diff
         self._alerts = _Memo()  # an alert row's values -> its Alert
@@ -579,7 +580,7 @@ class Store:
             if vid not in out:
                 text, packed, base = rows[vid]
                 out[vid] = text if text is not None else unpack(packed or b"", None if base is None else text_of(base))
-                self._texts.put(vid, out[vid], len(out[vid]))
+                self._texts.put(vid, out[vid], len(out[vid]), self.db.conn)
             return out[vid]
 
         for vid in list(rows):
@@ -592,12 +593,11 @@ class Store:
         marks = ", ".join("?" for _ in columns)
         self.db.execute(f"INSERT INTO {table} (rowid, {names}) VALUES (?, {marks})", [rowid, *columns.values()])
         conn = self.db.conn
-        if not self._tokenizer:
-            # SQLite's own tokenizer, in this connection's temp schema: the
-            # words learnt are exactly the index's terms.
-            conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.watcher_words USING fts5(t, tokenize='{FTS_TOKENIZE}')")
-            conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.watcher_words_terms USING fts5vocab(temp, watcher_words, row)")
-            self._tokenizer = True
+        # SQLite's own tokenizer, in this connection's temp schema: the words
+        # learnt are exactly the index's terms.  Made inside the caller's
+        # transaction, so asked for each time: a rollback takes it away.
+        conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.watcher_words USING fts5(t, tokenize='{FTS_TOKENIZE}')")
+        conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.watcher_words_terms USING fts5vocab(temp, watcher_words, row)")
         conn.execute("INSERT INTO temp.watcher_words (t) VALUES (?)", ["\n".join(v for v in columns.values() if v)])
         conn.execute("INSERT OR IGNORE INTO fts_terms (term) SELECT term FROM temp.watcher_words_terms")
         conn.execute("DELETE FROM temp.watcher_words")
@@ -663,7 +663,8 @@ class Store:
         for key, a in zip(keys, known, strict=True):
             if a is None:
                 a = next(fresh)
-                self._alerts.put(key, a, sum(len(v) for v in key if isinstance(v, str | bytes)))
+                size = sum(len(v) for v in key if isinstance(v, str | bytes)) + len(a.before or "") + len(a.after or "")
+                self._alerts.put(key, a, size, self.db.conn)
             out.append(a)
         return out
 
@@ -682,7 +683,7 @@ class Store:
                 if r.get("diff_packed") is not None:
                     raw = unpack(r["diff_packed"], r.get("after") or r.get("before"))
                 diff = decode_diff(raw)
-                self._diffs.put(r["id"], diff, len(raw or ""))
+                self._diffs.put(r["id"], diff, len(raw or ""), self.db.conn)
             out.append(Alert.from_row(r, diff))
         return out
 
