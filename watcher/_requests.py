@@ -5,7 +5,8 @@ one-source `watcher check`) only to guess the encoding of ``Response.text``.
 watcher never reads ``.text``: it decodes the bytes itself
 (:func:`watcher.text.decode_html`).  So the detector is kept out while
 requests loads (requests then guesses UTF-8, and warns that it has no
-detector), and is importable again afterwards, for whatever else wants it.
+detector; 2.32 is the first that can, hence the pin), and is importable
+again afterwards, for whatever else wants it.
 """
 
 from __future__ import annotations
@@ -22,14 +23,6 @@ try:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # RequestsDependencyWarning: no detector, on purpose
         import requests
-except ImportError:
-    # A requests that cannot do without a detector (before 2.32): load it as it is.
-    for _name in [m for m in sys.modules if m == "requests" or m.startswith("requests.")]:
-        del sys.modules[_name]
-    for _name in _SKIPPED:
-        del sys.modules[_name]
-    _SKIPPED = []
-    import requests
 finally:
     for _name in _SKIPPED:
         del sys.modules[_name]

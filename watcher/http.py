@@ -44,39 +44,27 @@ def user_agent(contact: str = "") -> str:
     return f"watcher/{__version__} (+{PROJECT_URL}{extra})"
 
 
-# requests' own methods, typed here (its stubs leave them untyped).
-_REBUILD_AUTH: Callable[..., None] = requests.Session.rebuild_auth
-_REBUILD_PROXIES: Callable[..., dict[str, str]] = requests.Session.rebuild_proxies
-
-
 class _Session(requests.Session):
-    """A session that reads the environment (proxies, .netrc) only when
-    following a redirect, as requests does for every request: :class:`Http`
-    hands each request what the environment says for its host, read once."""
+    """requests reads proxies (no_proxy applied) and the CA bundle from the
+    environment at every request, a millisecond each, most of an unchanged
+    pass: this session reads them once per scheme and host.  Everything
+    else (redirects, .netrc) is requests' own."""
 
-    _redirecting = threading.local()
+    def __init__(self) -> None:
+        super().__init__()
+        self._environment: dict[str, Any] = {}
+        self._environment_lock = threading.Lock()
 
-    @property
-    def trust_env(self) -> bool:
-        return bool(getattr(self._redirecting, "on", False))
-
-    @trust_env.setter
-    def trust_env(self, value: bool) -> None:
-        pass  # requests.Session sets it on; ours is on only inside a redirect
-
-    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
-        self._redirecting.on = True
-        try:
-            _REBUILD_AUTH(self, prepared_request, response)
-        finally:
-            self._redirecting.on = False
-
-    def rebuild_proxies(self, prepared_request: requests.PreparedRequest, proxies: Any) -> dict[str, str]:
-        self._redirecting.on = True
-        try:
-            return _REBUILD_PROXIES(self, prepared_request, proxies)
-        finally:
-            self._redirecting.on = False
+    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any) -> Any:
+        if proxies or verify is not None or cert is not None or not isinstance(url, str):
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc}"
+        with self._environment_lock:
+            found = self._environment.get(key)
+            if found is None:
+                found = self._environment[key] = super().merge_environment_settings(url, {}, None, None, None)
+        return dict(found, proxies=dict(found["proxies"]), stream=found["stream"] if stream is None else stream)
 
 
 class Http:
@@ -102,11 +90,6 @@ class Http:
         self.session.headers["User-Agent"] = user_agent(s.contact)
         self.session.headers["Accept-Language"] = "fr, nl;q=0.9, en;q=0.5"
         self.session.max_redirects = MAX_REDIRECTS
-        # requests reads proxies, the CA bundle and ~/.netrc from the
-        # environment at every request (a millisecond each, most of an
-        # unchanged pass); they are read once per scheme and host instead
-        # (and again for a redirect's target, by _Session).
-        self._env: dict[str, dict[str, Any]] = {}
         self.timeout = s.timeout
         self.max_bytes = s.max_bytes
         self.host_delay = s.host_delay
@@ -125,23 +108,6 @@ class Http:
 
     def close(self) -> None:
         self.session.close()
-
-    def _environment(self, url: str) -> dict[str, Any]:
-        """What requests would take from the environment for ``url``:
-        proxies (no_proxy applied), the CA bundle, .netrc credentials."""
-        parts = urlsplit(url)
-        key = f"{parts.scheme}://{parts.netloc}"
-        env = self._env.get(key)
-        if env is None:
-            probe = requests.Session()  # trust_env on: requests' own reading of the environment
-            found = probe.merge_environment_settings(url, {}, None, None, None)
-            probe.close()
-            env = {"proxies": found["proxies"], "verify": found["verify"]}
-            auth = requests.utils.get_netrc_auth(url)
-            if auth:
-                env["auth"] = auth
-            self._env[key] = env
-        return env
 
     def _interruptible_sleep(self, seconds: float) -> None:
         # A stop request (SIGTERM) must not wait out a politeness delay.
@@ -190,7 +156,7 @@ class Http:
         """
         self._wait_for_host(host)
         try:
-            resp = self.session.get(url, timeout=self.timeout, stream=True, **self._environment(url))
+            resp = self.session.get(url, timeout=self.timeout, stream=True)
         except requests.RequestException as e:
             raise TransientFetchError(f"robots.txt unreachable: {type(e).__name__}") from None
         try:
@@ -272,7 +238,7 @@ class Http:
         start = time.monotonic()
         stop_at = start + self.deadline if until is None else min(start + self.deadline, until)
         try:
-            resp = self.session.get(url, headers=headers, timeout=self.timeout, stream=True, **self._environment(url))
+            resp = self.session.get(url, headers=headers, timeout=self.timeout, stream=True)
         except requests.RequestException as e:
             raise _network_error(e, url, self.timeout) from None
         try:

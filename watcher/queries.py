@@ -16,7 +16,6 @@ import re
 import sqlite3
 import threading
 import time
-import unicodedata
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -27,6 +26,7 @@ from zoneinfo import ZoneInfo
 from .errors import StoreError
 from .migrations import FTS_TOKENIZE
 from .store import ALERT_KINDS, Alert, Document, Store, Version
+from .text import fold
 
 PAGE_SIZE = 25
 
@@ -121,15 +121,6 @@ def budget(store: Store, seconds: float = SEARCH_BUDGET) -> Iterator[None]:
 
 
 MAX_EXPANSION = 40  # a prefix standing for more terms than this is left to FTS5 as a prefix
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def fold(word: str) -> str:
-    """A word as the index's tokenizer stores it: lower case, accents removed."""
-    word = word.lower()
-    if word.isascii():  # most words: nothing to fold
-        return word
-    return "".join(c for c in unicodedata.normalize("NFD", word) if not unicodedata.combining(c))
 
 
 def fts_query(q: str, store: Store | None = None) -> str:
@@ -291,7 +282,7 @@ def _search(store: Store, q: str, limit: int) -> dict[str, list[Any]]:
             [query, limit],
         )
     )
-    words = [fold(w) for w in re.findall(r"\w+", q)]
+    words = [index_form(w) or fold(w) for w in re.findall(r"\w+", q)]
     hits_alerts = [
         replace(a, hit=excerpt([a.title, a.reason.text("en"), a.snippet, a.before or "", a.after or ""], words))
         for a in found

@@ -28,7 +28,6 @@ block, so a killed process leaves either all of a pass's work or none of it.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import sqlite3
@@ -41,7 +40,7 @@ from typing import Any, cast
 
 from .db import Database
 from .errors import StoreError
-from .migrations import FTS_TOKENIZE, KEYFRAME, MIGRATIONS, VACUUM_AFTER, delta_run, pack, pack_diff, unpack
+from .migrations import FTS_TOKENIZE, KEYFRAME, MIGRATIONS, VACUUM_AFTER, delta_run, pack, pack_diff, sha256, unpack
 from .reasons import Reason
 
 log = logging.getLogger(__name__)
@@ -58,10 +57,6 @@ def _in_transaction(conn: sqlite3.Connection) -> bool:
 
 def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 def decode_diff(diff: str | None) -> tuple[tuple[str, str], ...]:
@@ -398,15 +393,8 @@ class Store:
         assert row is not None
         return row
 
-    def _rows(self, sql: str, args: list[Any]) -> list[dict[str, Any]]:
-        """Rows as dicts, for the queries every check runs: sqlite-utils'
-        query() wraps each in a savepoint, two more statements apiece."""
-        cursor = self.db.conn.execute(sql, args)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
-
     def source(self, source_id: str) -> dict[str, Any] | None:
-        rows = self._rows("SELECT * FROM sources WHERE id = ?", [source_id])
+        rows = list(self.db.query("SELECT * FROM sources WHERE id = ?", [source_id]))
         return rows[0] if rows else None
 
     def sources(self) -> list[dict[str, Any]]:
@@ -423,9 +411,9 @@ class Store:
     def validators(self, source_id: str, url: str, config_hash: str) -> Validators:
         """The ETag / Last-Modified to send, or none when the source's settings
         changed since (a 304 would then hide articles newly selected)."""
-        rows = self._rows(
+        rows = list(self.db.query(
             "SELECT etag, last_modified, config_hash FROM http_cache WHERE source_id = ? AND url = ?", [source_id, url]
-        )
+        ))
         if not rows or rows[0]["config_hash"] != config_hash:
             return Validators(None, None)
         return Validators(rows[0]["etag"], rows[0]["last_modified"])
@@ -475,12 +463,12 @@ class Store:
 
     def documents(self, source_id: str) -> dict[str, Document]:
         """Documents of a source by key, each with its current version's hash and text."""
-        docs = self._rows(
+        docs = list(self.db.query(
             "SELECT d.*, v.hash AS hash, v.text AS text, v.status AS status, v.events AS events, "
             "v.first_seen AS changed_at FROM documents d "
             "LEFT JOIN versions v ON v.id = d.current_version WHERE d.source_id = ?",
             [source_id],
-        )
+        ))
         # A current version is stored whole; read it through version_texts
         # should one ever be packed.
         texts = self.version_texts(r["current_version"] for r in docs if r["current_version"] and r["text"] is None)
