@@ -406,3 +406,38 @@ def test_a_note_appears_in_the_next_digest(watched: Watcher, smtp: Smtp) -> None
     assert watched("digest", "--force").code == 0
     text, html = parts(smtp.inbox.messages[-1])
     assert "Note (contesté): Portée discutée." in text and "Portée discutée." in html
+
+
+def _bodies() -> Iterator[str]:
+    """Texts that take every branch of the library's choice of encoding, and
+    lines that end where quoted-printable must break or escape."""
+    import random
+
+    rng = random.Random(8)
+    alphabet = "aé =\t.\u2066\u202e€<>&\"'\r\x0b\x85𝔄" + "x" * 20
+    yield ""
+    yield "court\n"
+    yield "ascii only, long " * 20 + "\n" + "ligne\n" * 12
+    yield ("é" * 40 + "\n") * 12  # short lines, not ASCII: 8bit
+    yield "\n".join("x" * n + tail for n in range(70, 82) for tail in ("", " ", "\t", "=", "é", " =", "=\t"))
+    yield ("\x00\x01\x02" * 30 + "\n") * 12  # base64 is shorter
+    yield "\r\n".join("ligne " + "é" * n for n in range(60)) + "\r\n"
+    for _ in range(60):
+        lines = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 200))) for _ in range(rng.randrange(0, 30))]
+        yield "\n".join(lines) + rng.choice(["", "\n", " ", "\r"])
+
+
+@pytest.mark.parametrize("subtype", ["plain", "html"])
+def test_the_remembered_line_encoding_gives_the_library_s_bytes(subtype: str) -> None:
+    """Digests encode each body line once per run (``mailer.set_text``); the
+    message must stay byte for byte what ``set_content`` makes."""
+    from watcher.notify.mailer import set_text
+
+    remembered: dict[bytes, str] = {}
+    bodies = list(_bodies())
+    for body in bodies + bodies:  # the second round reads the remembered lines
+        ours, theirs = EmailMessage(), EmailMessage()
+        set_text(ours, body, subtype, remembered)
+        theirs.set_content(body, subtype=subtype, charset="utf-8")
+        assert bytes(ours) == bytes(theirs), body[:80]
+    assert remembered  # the quoted-printable branch was taken

@@ -65,8 +65,19 @@ def channel_start(store: Store, key: str, start: datetime, *, record: bool = Tru
 
 def pending(store: Store, digest: Channel, start: str, *, key: str | None = None, changes_only: bool = False) -> list[Alert]:
     """Alerts of this digest detected since it began and not yet in a sent digest."""
-    sql = (
-        "SELECT * FROM alerts a WHERE a.detected_at >= ? AND NOT EXISTS ("
+    sql = "SELECT * FROM alerts a WHERE a.detected_at >= ?"
+    args: list[Any] = [start]
+    if digest.topics:
+        # Topics filtered in SQL: only this digest's alerts are decoded.  This
+        # test comes first: SQLite tries the terms in the order written, and
+        # it is the cheap one that leaves out most rows (half a digest's SQL).
+        marks = ", ".join("?" for _ in digest.topics)
+        sql += f" AND (a.kind IN ({_HEALTH}) OR EXISTS (SELECT 1 FROM json_each(a.topics) WHERE value IN ({marks})))"
+        args.extend(digest.topics)
+    if changes_only:
+        sql += f" AND a.kind NOT IN ({_HEALTH})"
+    sql += (
+        " AND NOT EXISTS ("
         " SELECT 1 FROM send_items i JOIN sends s ON s.id = i.send_id"
         " WHERE i.alert_id = a.id AND s.digest_id = ? AND s.state = 'sent')"
         # a lawyer's "irrelevant" (on the alert or its story) keeps it out of
@@ -75,14 +86,7 @@ def pending(store: Store, digest: Channel, start: str, *, key: str | None = None
         " OR n.story_id = (SELECT story_id FROM story_alerts WHERE alert_id = a.id)"
         " ORDER BY n.id DESC LIMIT 1), '') != 'irrelevant'"
     )
-    args: list[Any] = [start, key or digest.id]
-    if changes_only:
-        sql += f" AND a.kind NOT IN ({_HEALTH})"
-    if digest.topics:
-        # Topics filtered in SQL: only this digest's alerts are decoded.
-        marks = ", ".join("?" for _ in digest.topics)
-        sql += f" AND (a.kind IN ({_HEALTH}) OR EXISTS (SELECT 1 FROM json_each(a.topics) WHERE value IN ({marks})))"
-        args.extend(digest.topics)
+    args.append(key or digest.id)
     return store.alerts_from_rows(store.db.query(sql + " ORDER BY a.id", args))
 
 

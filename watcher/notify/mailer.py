@@ -8,9 +8,11 @@ can add a header line.
 
 from __future__ import annotations
 
+import binascii
 import os
 import smtplib
 import ssl
+from email import quoprimime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -36,9 +38,45 @@ def message(config: Config, content: Content, blocks: Blocks | None = None) -> E
     msg["List-Id"] = f"{one_line(digest.title or digest.id)} <{digest.id}.watcher.{domain}>"
     msg["List-Unsubscribe"] = f"<mailto:{config.smtp.from_}?subject=unsubscribe%20{digest.id}>"
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(text, charset="utf-8")
-    msg.add_alternative(html, subtype="html", charset="utf-8")
+    lines = blocks.lines if blocks is not None else {}
+    set_text(msg, text, "plain", lines)
+    msg.make_alternative()
+    part = EmailMessage(policy=msg.policy)
+    set_text(part, html, "html", lines)
+    msg.attach(part)
     return msg
+
+
+def set_text(part: EmailMessage, text: str, subtype: str, encoded: dict[bytes, str]) -> None:
+    """``part.set_content(text, subtype=subtype, charset="utf-8")``, to the byte,
+    with each line's quoted-printable form taken from ``encoded`` when known.
+
+    Why: the standard library encodes a body in pure Python, and that was
+    most of a digest's cost.  A digest run repeats each alert's lines in
+    every digest the alert is in, and quoted-printable encodes each line on
+    its own, so a line is encoded once per run.  Only the quoted-printable
+    case is done here, decided as ``email.contentmanager`` decides it; every
+    other case (short lines, base64, ten lines or fewer) is the library's
+    own.  ``tests/test_digest.py`` compares both on hostile and random text.
+    """
+    policy = part.policy
+    width = policy.max_line_length
+    lines = text.encode("utf-8").splitlines()
+    if width and len(lines) > 10 and max(map(len, lines)) > width:
+        eol = policy.linesep.encode("ascii")
+        sniff = eol.join(lines[:10]) + eol
+        if len(quoprimime.body_encode(sniff.decode("latin-1"), width)) <= len(binascii.b2a_base64(sniff)):
+            part.set_content("", subtype=subtype, charset="utf-8", cte="quoted-printable")
+            out = []
+            for line in lines:
+                qp = encoded.get(line)
+                if qp is None:
+                    qp = encoded[line] = quoprimime.body_encode(line.decode("latin-1"), width)
+                out.append(qp)
+            out.append("")
+            part.set_payload("\n".join(out))
+            return
+    part.set_content(text, subtype=subtype, charset="utf-8")
 
 
 def send(smtp: Smtp, msg: EmailMessage, digest: Digest) -> list[str]:

@@ -198,6 +198,7 @@ class Blocks:
 
     def __init__(self) -> None:
         self.views: dict[tuple[Any, ...], SimpleNamespace] = {}
+        self.lines: dict[bytes, str] = {}  # a line of a message body -> its quoted-printable form
 
 
 def _view(config: Config, content: Content, blocks: Blocks | None = None) -> dict[str, Any]:
