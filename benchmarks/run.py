@@ -10,7 +10,8 @@ Measures, side by side in the same run (medians over repetitions):
    one `watcher check` pass against one `urlwatch` pass (urlwatch from
    PyPI, in benchmarks/.venv-urlwatch, made on first use), wall time and
    bytes, and bytes against unconditional GETs; start-up of `watcher
-   --version` and of a one-source `watcher check` against `python -c pass`;
+   --version` and of a one-source `watcher check` against `python -c pass`
+   (each tool from its own virtual environment, installed by pip);
 3. one changed word in art. 458: the size of our alert against urlwatch's
    report (html2text filter, as a new user would set it), and the time from
    the change being served to the alert being stored;
@@ -61,6 +62,12 @@ FIXTURES = Path(os.environ.get("WATCHER_FIXTURES", ROOT.parent / "shared" / "fix
 PAGE = FIXTURES / "ejustice" / "justel_old2018_code_penal_1867060801_fr.html"
 VENV = HERE / ".venv-urlwatch"
 URLWATCH = VENV / "bin" / "urlwatch"
+# watcher runs from its own virtual environment too, installed by pip from
+# this checkout: both tools then start the way a user's install does, with
+# neither the editable-install hook nor the .pth files of the interpreter
+# this script runs under (on this machine they cost every start 50 ms).
+OURS = HERE / ".venv-watcher"
+PYTHON = OURS / "bin" / "python"
 AMEND_FROM = "d'un an à trois ans et d'une amende de cent euros à mille euros"
 AMEND_TO = "de deux ans à cinq ans et d'une amende de cent euros à mille euros"
 
@@ -129,7 +136,7 @@ def run(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = No
 
 
 def watcher_cmd(cfg: Path, db: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "watcher", "-q", "--config", str(cfg), "--db", str(db), *args]
+    return [str(PYTHON), "-m", "watcher", "-q", "--config", str(cfg), "--db", str(db), *args]
 
 
 def ensure_urlwatch() -> None:
@@ -138,6 +145,20 @@ def ensure_urlwatch() -> None:
     print("installing urlwatch from PyPI into benchmarks/.venv-urlwatch …", flush=True)
     subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
     subprocess.run([str(VENV / "bin" / "pip"), "install", "-q", "urlwatch", "html2text"], check=True)
+
+
+def install_watcher() -> None:
+    """This checkout into benchmarks/.venv-watcher, as `pip install .` puts
+    it (byte-compiled); reinstalled at every run, so the code timed is this
+    checkout's."""
+    if not PYTHON.exists():
+        print("installing watcher and its dependencies into benchmarks/.venv-watcher …", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(OURS)], check=True)
+        subprocess.run([str(PYTHON), "-m", "pip", "install", "-q", str(ROOT)], check=True)
+    subprocess.run(
+        [str(PYTHON), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(ROOT)],
+        check=True, capture_output=True,
+    )
 
 
 def urlwatch_env(home: Path) -> dict[str, str]:
@@ -248,8 +269,8 @@ def bench_startup(site: Site, work: Path, reps: int) -> dict[str, Any]:
     write_config(cfg, [f"{site.base}/startup"])
     run(watcher_cmd(cfg, db, "check"))
     commands = {
-        "python": [sys.executable, "-c", "pass"],
-        "version": [sys.executable, "-m", "watcher", "--version"],
+        "python": [str(PYTHON), "-c", "pass"],
+        "version": [str(PYTHON), "-m", "watcher", "--version"],
         "check": watcher_cmd(cfg, db, "check"),
     }
     times: dict[str, list[float]] = {k: [] for k in commands}
@@ -511,9 +532,10 @@ def main() -> int:
         print(f"recording not found: {PAGE} (set WATCHER_FIXTURES)", file=sys.stderr)
         return 2
     ensure_urlwatch()
-    # What pip does on a normal install: byte-compile the package (a
-    # checkout with PYTHONDONTWRITEBYTECODE set would otherwise compile all
-    # of watcher at every start, as urlwatch, installed by pip, never does).
+    install_watcher()
+    # The parse and digest figures import watcher from this checkout: byte-
+    # compiled first (with PYTHONDONTWRITEBYTECODE set, as here, nothing
+    # else writes the .pyc files).
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "watcher")], check=True)
     q = args.quick
     site = Site()
@@ -659,7 +681,7 @@ def render(r: dict[str, dict[str, Any]], quick: bool) -> str:
         "- Times are wall-clock on a shared 2-core machine and vary between runs; the ratios are what to compare.",
         "- urlwatch 2.x comes from PyPI into `benchmarks/.venv-urlwatch` and watches the same URLs with the `html2text` "
         "filter, as a new user would set it. Both tools send conditional requests; byte counts are response bodies sent "
-        "by the local server. watcher is byte-compiled first, as pip installs it (and urlwatch).",
+        "by the local server. Each tool runs from its own virtual environment, installed by pip (byte-compiled): urlwatch from PyPI, watcher from this checkout (`benchmarks/.venv-watcher`); `python -c pass` is that environment's Python.",
         "- The change-to-alert time includes starting the `watcher` process, reading the 906 KB page and parsing it.",
         "- The archive database is written as watcher 0010 wrote it (every alert repeating its before and after texts), "
         "with histories of small edits (a word or two per version, 100 versions per document, an alert per tenth version "

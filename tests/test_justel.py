@@ -377,3 +377,68 @@ def test_the_default_watch_list_selects_the_secrecy_provisions_and_nothing_else(
     watched = {"36", "50", "60"} | ({"40"} if region == "bruxelles" else set())
     assert chosen == watched & on_page and {"36", "50"} <= chosen
     assert not chosen & {"35", "37", "39", "49", "51", "59"}
+
+
+def _reference_article(ref: str, lines: list[str], heading: str) -> justel.Article:
+    """The plain reading of an article's lines, one line at a time, that
+    ``justel._article`` must give the same answer as (it skips the per-line
+    work when the whole text shows no notes and no inline note)."""
+    import functools
+
+    number = ref
+    if lines:
+        m = justel._LABEL.match(lines[0])
+        if m:
+            number = m.group(1)
+            lines[0] = lines[0][m.end() :]
+        if not lines[0].strip():
+            lines.pop(0)
+    body: list[str] = []
+    notes: list[str] = []
+    in_notes = False
+    for line in lines:
+        if line.startswith("-----") and not line.strip("-"):
+            in_notes = True
+            continue
+        if in_notes:
+            notes.append(line)
+            continue
+        found: list[str] = []
+        line = justel._INLINE_NOTE.sub(functools.partial(justel._note_residue_of, found=found), line)
+        if found:
+            notes.extend(found)
+            line = " ".join(line.split())
+        if line:
+            body.append(line)
+    return justel.Article(ref=ref, number=number, text="\n".join(body), notes=tuple(notes), heading=heading)
+
+
+def test_an_article_s_lines_read_as_the_plain_reading_does() -> None:
+    import random
+
+    rng = random.Random(3)
+    pieces = [
+        "Art. 458.", "Article 1er.", "Art. 5bis. Le texte", "----------", "-----", "------ pas une règle", "- - -",
+        "<L 1996-06-30/34, art. 10, 017; En vigueur : 26-07-1996>", "<Abrogé par L 2010-03-08/08, art. 2>",
+        "(1)<L 2018-07-11/10, art. 2, 132>", "texte < 3 et > 2", "[1 des secrets]1", "mot", "<", "a <W 2017-01-01/1> b",
+    ]
+    for _ in range(3000):
+        lines = [" ".join(rng.choice(pieces) for _ in range(rng.randrange(1, 4))) for _ in range(rng.randrange(0, 8))]
+        ours = justel._article("458", list(lines), "h")
+        assert ours == _reference_article("458", list(lines), "h"), lines
+
+
+def test_the_sup_pattern_reads_as_the_lazy_one() -> None:
+    """``text._SUP`` is the unrolled form of ``<sup\\b.*?</sup\\s*>``."""
+    import random
+    import re
+
+    from watcher import text
+
+    lazy = re.compile(r"<sup\b.*?</sup\s*>", re.IGNORECASE | re.DOTALL)
+    rng = random.Random(4)
+    bits = ["<sup>", "<SUP x='<a>'>", "</sup>", "</SUP >", "</sup\n>", "<supx>", "</sup", "<", ">", "a", "\n", "</", "<sub>"]
+    for _ in range(3000):
+        s = "".join(rng.choice(bits) for _ in range(rng.randrange(0, 12)))
+        assert text._SUP.sub("#", s) == lazy.sub("#", s), s
+

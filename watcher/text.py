@@ -102,7 +102,10 @@ codecs.register_error("watcher-latin1", _latin1_fallback)
 # title='<L 2017-07-06/24, ...>' attributes.
 _TAG = re.compile(r"""<[A-Za-z/!?][^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>""")
 _BR = re.compile(r"<br\s*/?>|</p\s*>|</div\s*>|</li\s*>|</h\d\s*>|</tr\s*>", re.IGNORECASE)
-_SUP = re.compile(r"<sup\b.*?</sup\s*>", re.IGNORECASE | re.DOTALL)
+# "<sup …>" up to the first "</sup>", as ``<sup\b.*?</sup\s*>`` (DOTALL) reads
+# it, spelt so that the engine runs over plain text between "<" without
+# trying the end at every character (a third of the time on a Justel page).
+_SUP = re.compile(r"<sup\b[^<]*(?:<(?!/sup\s*>)[^<]*)*</sup\s*>", re.IGNORECASE)
 _SCRIPT = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 

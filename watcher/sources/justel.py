@@ -242,17 +242,21 @@ def _article(ref: str, lines: list[str], heading: str) -> Article:
             lines[0] = lines[0][m.end() :]
         if not lines[0].strip():
             lines.pop(0)
+    # Whole-text tests first: most articles have no notes line and no
+    # inline note, and then need no look at each line.
+    text = "\n".join(lines)
+    tail: list[str] = []  # the footnotes, after the first "-----" line
+    if "-----" in text:
+        for i, line in enumerate(lines):
+            if _is_rule(line):
+                lines, tail = lines[:i], [x for x in lines[i + 1 :] if not _is_rule(x)]
+                text = "\n".join(lines)
+                break
+    if "<" not in text:
+        return Article(ref=ref, number=number, text=text, notes=tuple(tail), heading=heading)
     body: list[str] = []
     notes: list[str] = []
-    in_notes = False
     for line in lines:
-        if line.startswith("-----") and not line.strip("-"):
-            in_notes = True
-            continue
-        if in_notes:
-            notes.append(line)
-            continue
-        # The cheap "in" tests keep the regexes off most lines.
         if "<" in line:
             found: list[str] = []
             line = _INLINE_NOTE.sub(functools.partial(_note_residue_of, found=found), line)
@@ -261,7 +265,12 @@ def _article(ref: str, lines: list[str], heading: str) -> Article:
                 line = " ".join(line.split())
         if line:
             body.append(line)
-    return Article(ref=ref, number=number, text="\n".join(body), notes=tuple(notes), heading=heading)
+    return Article(ref=ref, number=number, text="\n".join(body), notes=(*notes, *tail), heading=heading)
+
+
+def _is_rule(line: str) -> bool:
+    """A line of dashes ("----------"): the footnotes follow it."""
+    return line.startswith("-----") and not line.strip("-")
 
 
 def _note_residue_of(m: re.Match[str], found: list[str]) -> str:
