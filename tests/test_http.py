@@ -224,3 +224,80 @@ def test_a_redirect_to_another_host_reads_the_environment_for_that_host(server: 
     http = Http(Settings(host_delay=0, retries=0, robots=False))
     assert http.get(server.url("/moved")).content == b"through the proxy"
     assert [p for p, _ in server.requests] == ["/moved", "http://watcher.invalid/page"]
+
+
+class _KeepAlive:
+    """An HTTP/1.1 server on 127.0.0.1 that keeps connections open and counts
+    them; "/gone" answers 404 with a body, "/cut" promises more than it sends."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.connections = 0
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def setup(self) -> None:
+                outer.connections += 1
+                super().setup()
+
+            def do_GET(self) -> None:
+                body = b"<p>page</p>" * 50
+                if self.path == "/gone":
+                    self.send_response(404)
+                elif self.path == "/cut":
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(body) + 100))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    self.close_connection = True
+                    return
+                elif self.headers.get("If-None-Match") == '"v1"':
+                    self.send_response(304)
+                    self.send_header("ETag", '"v1"')
+                    self.end_headers()
+                    return
+                else:
+                    self.send_response(200)
+                self.send_header("ETag", '"v1"')
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_one_connection_per_host_is_kept_for_the_next_request() -> None:
+    """A whole answer (a page, a 304) leaves the connection open for the next
+    request to the host; one cut short or refused is not reused."""
+    site = _KeepAlive()
+    try:
+        http = Http(Settings(host_delay=0, retries=0, robots=False))
+        first = http.get(site.base + "/a")
+        assert first.status == 200 and first.content == b"<p>page</p>" * 50
+        assert http.get(site.base + "/a", etag=first.etag).not_modified
+        assert http.get(site.base + "/b").content == first.content
+        assert site.connections == 1
+        with pytest.raises(FetchError):
+            http.get(site.base + "/gone")
+        assert http.get(site.base + "/a").content == first.content
+        assert site.connections == 2  # the 404's connection was closed, not reused
+        with pytest.raises(FetchError):
+            http.get(site.base + "/cut")
+        assert http.get(site.base + "/a").content == first.content
+        assert site.connections == 3
+        http.close()
+    finally:
+        site.close()

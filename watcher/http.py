@@ -241,12 +241,14 @@ class Http:
             resp = self.session.get(url, headers=headers, timeout=self.timeout, stream=True)
         except requests.RequestException as e:
             raise _network_error(e, url, self.timeout) from None
+        whole = False  # the answer was read to its end
         try:
             final = urlsplit(resp.url)
             if final.scheme not in ("http", "https"):
                 raise FetchError(f"redirected to a non-http(s) URL: {resp.url!r}")
             if resp.status_code == 304:
                 content = b""
+                whole = True  # a 304 has no body
             elif resp.status_code >= 400:
                 retry_after = _retry_after(resp.headers.get("Retry-After"))
                 msg = f"HTTP {resp.status_code} {resp.reason or ''}".strip()
@@ -255,12 +257,20 @@ class Http:
                 raise FetchError(msg, status=resp.status_code)
             else:
                 content = self._read_capped(resp, stop_at, url)
+                whole = True
         except requests.RequestException as e:
             raise _network_error(e, url, self.timeout) from None
         except (urllib3_exc.HTTPError, http.client.HTTPException, OSError) as e:
             raise _network_error(e, url, self.timeout) from None
         finally:
-            resp.close()
+            if whole:
+                # Read to its end: the connection goes back to the pool and
+                # the next request to this host reuses it (no new TCP and
+                # TLS handshake).  requests' close() would shut it, as it
+                # must for an answer left half read.
+                resp.raw.release_conn()
+            else:
+                resp.close()
         ctype = resp.headers.get("Content-Type")
         return Fetched(
             url=url,
