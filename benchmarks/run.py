@@ -507,7 +507,7 @@ def bench_digest(work: Path, n_alerts: int, n_digests: int) -> dict[str, Any]:
     # Timed passes run without tracemalloc, which slows Python code several
     # times over; peak memory comes from one more pass, traced and not timed.
     times = []
-    for _ in range(3):
+    for _ in range(5):
         t = time.perf_counter()
         total_alerts = one_pass()
         times.append(time.perf_counter() - t)

@@ -58,6 +58,7 @@ def set_text(part: EmailMessage, text: str, subtype: str, encoded: dict[bytes, s
     case is done here, decided as ``email.contentmanager`` decides it; every
     other case (short lines, base64, ten lines or fewer) is the library's
     own.  ``tests/test_digest.py`` compares both on hostile and random text.
+    ``encoded`` is only ever used with one policy (one line width).
     """
     policy = part.policy
     width = policy.max_line_length
@@ -67,14 +68,11 @@ def set_text(part: EmailMessage, text: str, subtype: str, encoded: dict[bytes, s
         sniff = eol.join(lines[:10]) + eol
         if len(quoprimime.body_encode(sniff.decode("latin-1"), width)) <= len(binascii.b2a_base64(sniff)):
             part.set_content("", subtype=subtype, charset="utf-8", cte="quoted-printable")
-            out = []
-            for line in lines:
-                qp = encoded.get(line)
-                if qp is None:
-                    qp = encoded[line] = quoprimime.body_encode(line.decode("latin-1"), width)
-                out.append(qp)
-            out.append("")
-            part.set_payload("\n".join(out))
+            # Set operations and map() keep the thousand lines of a digest
+            # out of a Python loop; only lines not seen yet are encoded.
+            for line in set(lines).difference(encoded):
+                encoded[line] = quoprimime.body_encode(line.decode("latin-1"), width)
+            part.set_payload("\n".join(map(encoded.__getitem__, lines)) + "\n")
             return
     part.set_content(text, subtype=subtype, charset="utf-8")
 
