@@ -45,6 +45,11 @@ from .reasons import Reason
 
 log = logging.getLogger(__name__)
 
+# A changed page is kept compressed at zlib level 4: on the 906 KB Code
+# pénal page, 10 ms and 176 KB, against 22 ms and 162 KB at level 6.  Any
+# level reads back the same bytes.
+PAYLOAD_LEVEL = 4
+
 
 def _pk(value: Any) -> int:
     """The integer primary key sqlite-utils returns (typed as "any key")."""
@@ -439,11 +444,14 @@ class Store:
 
     def put_payload(self, data: bytes, content_type: str | None) -> str:
         digest = sha256(data)
-        self.db.execute(
-            "INSERT OR IGNORE INTO payloads (sha256, size, compression, content_type, data, first_seen) "
-            "VALUES (?, ?, 'zlib', ?, ?, ?)",
-            [digest, len(data), content_type, zlib.compress(data, 6), utcnow()],
-        )
+        # A page seen before (a site serving an earlier version again) is
+        # already kept: compressing it again would be thrown away.
+        if self.db.execute("SELECT 1 FROM payloads WHERE sha256 = ?", [digest]).fetchone() is None:
+            self.db.execute(
+                "INSERT OR IGNORE INTO payloads (sha256, size, compression, content_type, data, first_seen) "
+                "VALUES (?, ?, 'zlib', ?, ?, ?)",
+                [digest, len(data), content_type, zlib.compress(data, PAYLOAD_LEVEL), utcnow()],
+            )
         return digest
 
     def payload(self, digest: str) -> bytes:
