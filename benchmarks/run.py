@@ -33,11 +33,13 @@ name=value figures.  Needs the recordings ($WATCHER_FIXTURES, default
 from __future__ import annotations
 
 import argparse
+import atexit
 import hashlib
 import json
 import os
 import platform
 import random
+import shutil
 import socket
 import sqlite3
 import statistics
@@ -143,9 +145,16 @@ class Site:
             self.requests = 0
 
 
+# Commands run from an empty folder: `python -m` puts the current folder
+# first on the path, and started in the checkout it would import the
+# checkout's watcher, not the installed one.
+NEUTRAL = Path(tempfile.mkdtemp(prefix="watcher-bench-cwd-"))
+atexit.register(NEUTRAL.rmdir)
+
+
 def run(cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None) -> tuple[float, subprocess.CompletedProcess[str]]:
     t = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=3600)
+    proc = subprocess.run(cmd, cwd=cwd or NEUTRAL, env=env, capture_output=True, text=True, timeout=3600)
     return time.perf_counter() - t, proc
 
 
@@ -163,16 +172,20 @@ def ensure_urlwatch() -> None:
 
 def install_watcher() -> None:
     """This checkout into benchmarks/.venv-watcher, as `pip install .` puts
-    it (byte-compiled); reinstalled at every run, so the code timed is this
-    checkout's."""
+    it (byte-compiled), reinstalled at every run so that the code timed is
+    this checkout's.  It is built from a clean copy: a `build/` folder left
+    in the checkout could otherwise bring stale modules along."""
     if not PYTHON.exists():
         print("installing watcher and its dependencies into benchmarks/.venv-watcher …", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(OURS)], check=True)
-        subprocess.run([str(PYTHON), "-m", "pip", "install", "-q", str(ROOT)], check=True)
-    subprocess.run(
-        [str(PYTHON), "-m", "pip", "install", "-q", "--no-deps", "--force-reinstall", str(ROOT)],
-        check=True, capture_output=True,
-    )
+    with tempfile.TemporaryDirectory(prefix="watcher-src-") as tmp:
+        src = Path(tmp) / "watcher"
+        shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
+            ".git", "build", "dist", "*.egg-info", ".venv*", "__pycache__", "*.db", "*.db-*", ".pytest_cache",
+            ".mypy_cache", ".ruff_cache"))
+        pip = [str(PYTHON), "-m", "pip", "install", "-q"]
+        subprocess.run([*pip, str(src)], check=True, capture_output=True)  # dependencies as pyproject.toml says
+        subprocess.run([*pip, "--no-deps", "--force-reinstall", str(src)], check=True, capture_output=True)
 
 
 def urlwatch_env(home: Path) -> dict[str, str]:
@@ -432,7 +445,8 @@ def bench_archive(work: Path, n_alerts: int, n_versions: int, samples: int) -> d
     cfg = work / "archive.toml"
     cfg.write_text('[[topic]]\nid = "secret"\nterms = ["secret professionnel"]\n' + BENCH_SOURCE, encoding="utf-8")
     port = free_port()
-    proc = subprocess.Popen(watcher_cmd(cfg, db, "serve", "--port", str(port)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(watcher_cmd(cfg, db, "serve", "--port", str(port)), cwd=NEUTRAL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(200):

@@ -228,7 +228,8 @@ def test_a_redirect_to_another_host_reads_the_environment_for_that_host(server: 
 
 class _KeepAlive:
     """An HTTP/1.1 server on 127.0.0.1 that keeps connections open and counts
-    them; "/gone" answers 404 with a body, "/cut" promises more than it sends."""
+    them; "/gone" answers 404 with a body, "/cut" promises more than it
+    sends, "/bogus" sends a body with its 304."""
 
     def __init__(self) -> None:
         import threading
@@ -258,6 +259,12 @@ class _KeepAlive:
                     self.wfile.write(body)
                     self.close_connection = True
                     return
+                elif self.path == "/bogus" and self.headers.get("If-None-Match") == '"v1"':
+                    self.send_response(304)  # declares (and sends) a body a 304 cannot have
+                    self.send_header("Content-Length", "4")
+                    self.end_headers()
+                    self.wfile.write(b"EVIL")
+                    return
                 elif self.headers.get("If-None-Match") == '"v1"':
                     self.send_response(304)
                     self.send_header("ETag", '"v1"')
@@ -281,7 +288,8 @@ class _KeepAlive:
 
 def test_one_connection_per_host_is_kept_for_the_next_request() -> None:
     """A whole answer (a page, a 304) leaves the connection open for the next
-    request to the host; one cut short or refused is not reused."""
+    request to the host; one cut short, refused, or a 304 declaring a body is
+    not reused, and the next answer is the right one."""
     site = _KeepAlive()
     try:
         http = Http(Settings(host_delay=0, retries=0, robots=False))
@@ -298,6 +306,9 @@ def test_one_connection_per_host_is_kept_for_the_next_request() -> None:
             http.get(site.base + "/cut")
         assert http.get(site.base + "/a").content == first.content
         assert site.connections == 3
+        assert http.get(site.base + "/bogus", etag=first.etag).not_modified
+        assert http.get(site.base + "/a").content == first.content
+        assert site.connections == 4
         http.close()
     finally:
         site.close()

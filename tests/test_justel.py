@@ -421,9 +421,11 @@ def test_an_article_s_lines_read_as_the_plain_reading_does() -> None:
         "Art. 458.", "Article 1er.", "Art. 5bis. Le texte", "----------", "-----", "------ pas une règle", "- - -",
         "<L 1996-06-30/34, art. 10, 017; En vigueur : 26-07-1996>", "<Abrogé par L 2010-03-08/08, art. 2>",
         "(1)<L 2018-07-11/10, art. 2, 132>", "texte < 3 et > 2", "[1 des secrets]1", "mot", "<", "a <W 2017-01-01/1> b",
+        "", " ",
     ]
     for _ in range(3000):
         lines = [" ".join(rng.choice(pieces) for _ in range(rng.randrange(1, 4))) for _ in range(rng.randrange(0, 8))]
+        lines += [""] * (rng.random() < 0.2)
         ours = justel._article("458", list(lines), "h")
         assert ours == _reference_article("458", list(lines), "h"), lines
 

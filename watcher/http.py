@@ -241,14 +241,19 @@ class Http:
             resp = self.session.get(url, headers=headers, timeout=self.timeout, stream=True)
         except requests.RequestException as e:
             raise _network_error(e, url, self.timeout) from None
-        whole = False  # the answer was read to its end
+        reuse = False  # the connection may serve the next request to this host
         try:
             final = urlsplit(resp.url)
             if final.scheme not in ("http", "https"):
                 raise FetchError(f"redirected to a non-http(s) URL: {resp.url!r}")
             if resp.status_code == 304:
                 content = b""
-                whole = True  # a 304 has no body
+                # A 304 has no body, so its connection is ready for the next
+                # request (no new TCP and TLS handshake on an unchanged pass).
+                # requests' close() would shut it, as it still does when the
+                # server declares a body: a Content-Length it may repeat from
+                # the 200, or bytes that would be read as the next answer.
+                reuse = not resp.headers.get("Transfer-Encoding") and resp.headers.get("Content-Length", "0").strip() == "0"
             elif resp.status_code >= 400:
                 retry_after = _retry_after(resp.headers.get("Retry-After"))
                 msg = f"HTTP {resp.status_code} {resp.reason or ''}".strip()
@@ -256,18 +261,13 @@ class Http:
                     raise TransientFetchError(msg, status=resp.status_code, retry_after=retry_after)
                 raise FetchError(msg, status=resp.status_code)
             else:
-                content = self._read_capped(resp, stop_at, url)
-                whole = True
+                content = self._read_capped(resp, stop_at, url)  # read to its end, urllib3 pools the connection
         except requests.RequestException as e:
             raise _network_error(e, url, self.timeout) from None
         except (urllib3_exc.HTTPError, http.client.HTTPException, OSError) as e:
             raise _network_error(e, url, self.timeout) from None
         finally:
-            if whole:
-                # Read to its end: the connection goes back to the pool and
-                # the next request to this host reuses it (no new TCP and
-                # TLS handshake).  requests' close() would shut it, as it
-                # must for an answer left half read.
+            if reuse:
                 resp.raw.release_conn()
             else:
                 resp.close()

@@ -242,8 +242,8 @@ def _article(ref: str, lines: list[str], heading: str) -> Article:
             lines[0] = lines[0][m.end() :]
         if not lines[0].strip():
             lines.pop(0)
-    # Whole-text tests first: most articles have no notes line and no
-    # inline note, and then need no look at each line.
+    # Whole-text tests first: most articles have no notes line, no inline
+    # note and no empty line, and then need no look at each line.
     text = "\n".join(lines)
     tail: list[str] = []  # the footnotes, after the first "-----" line
     if "-----" in text:
@@ -252,7 +252,7 @@ def _article(ref: str, lines: list[str], heading: str) -> Article:
                 lines, tail = lines[:i], [x for x in lines[i + 1 :] if not _is_rule(x)]
                 text = "\n".join(lines)
                 break
-    if "<" not in text:
+    if "<" not in text and "" not in lines:
         return Article(ref=ref, number=number, text=text, notes=tuple(tail), heading=heading)
     body: list[str] = []
     notes: list[str] = []
