@@ -24,7 +24,7 @@ from .errors import ConfigError, LockedError, StoreError, WatcherError
 
 # Commands import what they need when they run: `watcher --version`, `-h`
 # and the commands that never fetch or open the database start without
-# requests, sqlite-utils or the source adapters.
+# requests, the store or the source adapters.
 if TYPE_CHECKING:
     from .config import Config
     from .http import Http

@@ -51,7 +51,7 @@ class Table:
     def __init__(self, db: Database, name: str) -> None:
         self.db = db
         self.name = name
-        self.last_pk: Any = None
+        self.last_pk: int | None = None
 
     def insert(self, record: dict[str, Any]) -> Table:
         columns = ", ".join(f"[{k}]" for k in record)
@@ -80,7 +80,7 @@ class Table:
         )
         return self
 
-    def update(self, pk: Any, values: dict[str, Any]) -> Table:
+    def update(self, pk: int, values: dict[str, Any]) -> Table:
         """Update the row whose ``id`` is ``pk`` (every table updated this way has one)."""
         if values:
             sets = ", ".join(f"[{k}] = ?" for k in values)

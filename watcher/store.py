@@ -51,12 +51,15 @@ log = logging.getLogger(__name__)
 PAYLOAD_LEVEL = 4
 
 
-def _pk(value: Any) -> int:
-    """The integer primary key sqlite-utils returns (typed as "any key")."""
-    return int(value)
+def _pk(value: int | None) -> int:
+    """A new row's id (``lastrowid``, which the type checker sees as optional)."""
+    assert value is not None
+    return value
 
 
 def _in_transaction(conn: sqlite3.Connection) -> bool:
+    """``conn.in_transaction``, read through a call: mypy would take it as
+    still false after the check before, where a failed statement may change it."""
     return conn.in_transaction
 
 
@@ -406,8 +409,6 @@ class Store:
         return list(self.db.query("SELECT * FROM sources ORDER BY id"))
 
     def update_source(self, source_id: str, **values: Any) -> None:
-        # Plain SQL: sqlite-utils' update() first reads the row back, and this
-        # runs several times per source and pass.
         columns = ", ".join(f"[{k}] = ?" for k in values)
         self.db.execute(f"UPDATE sources SET {columns} WHERE id = ?", [*values.values(), source_id])
 
